@@ -1,0 +1,81 @@
+"""One settings object for every entry point: ``PROSPECT_*`` environment variables or ``.env``.
+
+Reach it through :func:`get_settings` (cached) so tests can override it by clearing the cache.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "dev-only-change-me"
+
+
+class Settings(BaseSettings):
+    """Paths, service URLs and policy knobs; derived URLs default to files under ``data_dir``."""
+
+    model_config = SettingsConfigDict(env_prefix="PROSPECT_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    broker_url: str | None = None
+    result_backend: str | None = None
+    datasets_dir: Path = Path("../shared/datasets")
+    secret_key: str = PLACEHOLDER_SECRET
+    seed: int = 0
+    schedule_cron: str = "0 3 2 * *"
+    api_max_body_bytes: int = 1_000_000
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError(
+                "secret_key is the development placeholder; set PROSPECT_SECRET_KEY in production"
+            )
+        return self
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'prospect.db'}"
+
+    @property
+    def celery_broker_url(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{self.data_dir.resolve() / 'broker.db'}"
+
+    @property
+    def celery_result_backend(self) -> str:
+        if self.result_backend:
+            return self.result_backend
+        if self.broker_url and self.broker_url.startswith("redis"):
+            return self.broker_url
+        return f"db+sqlite:///{self.data_dir.resolve() / 'results.db'}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.artifacts_dir / "models"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.artifacts_dir / "reports"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

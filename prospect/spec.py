@@ -1,0 +1,163 @@
+"""Dataset contract: a YAML spec, validated by pydantic, naming each column's role and domain.
+
+Everything downstream (validation suite, personas, models, targeting) reads column lists from
+a spec, so another table is supported by writing another spec rather than changing code.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from prospect.exceptions import SpecError
+
+Role = Literal["id", "month", "numeric", "categorical", "boolean", "label", "pii"]
+DType = Literal["string", "int", "float", "bool"]
+FEATURE_ROLES = ("numeric", "categorical", "boolean")
+
+
+class ColumnSpec(BaseModel):
+    """One column: canonical name, role, type, domain, missingness and header aliases."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    role: Role
+    dtype: DType
+    min: float | None = None
+    max: float | None = None
+    allowed: list[str | int] | None = None
+    nullable: bool = False
+    required: bool = True
+    feature: bool = True
+    aliases: list[str] = Field(default_factory=list)
+    dimension: str | None = None
+    label_kind: Literal["binary", "regression"] | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _check_domain(self) -> ColumnSpec:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"column {self.name!r}: min {self.min} is above max {self.max}")
+        if self.role == "label" and self.label_kind is None:
+            raise ValueError(f"column {self.name!r}: a label needs label_kind binary|regression")
+        return self
+
+    @property
+    def is_feature(self) -> bool:
+        return self.role in FEATURE_ROLES and self.feature
+
+
+class DatasetSpec(BaseModel):
+    """A table's contract; the column lists other packages take come from here."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    description: str = ""
+    id_column: str
+    month_column: str | None = None
+    cross_field_rules: list[str] = Field(default_factory=list)
+    columns: list[ColumnSpec]
+
+    @model_validator(mode="after")
+    def _check_columns(self) -> DatasetSpec:
+        seen: dict[str, str] = {}
+        for col in self.columns:
+            for key in (col.name, *col.aliases):
+                if key in seen and seen[key] != col.name:
+                    raise ValueError(
+                        f"header {key!r} maps to both {seen[key]!r} and {col.name!r}"
+                    )
+                seen[key] = col.name
+        names = {c.name for c in self.columns}
+        for ref, field in ((self.id_column, "id_column"), (self.month_column, "month_column")):
+            if ref is not None and ref not in names:
+                raise ValueError(f"{field} {ref!r} is not a column of the spec")
+        return self
+
+    def column(self, name: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"spec {self.name!r} has no column {name!r}")
+
+    def _names(self, *roles: str, features_only: bool = False) -> list[str]:
+        return [
+            c.name
+            for c in self.columns
+            if c.role in roles and (c.feature or not features_only)
+        ]
+
+    @cached_property
+    def numeric_features(self) -> list[str]:
+        return self._names("numeric", features_only=True)
+
+    @cached_property
+    def categorical_features(self) -> list[str]:
+        return self._names("categorical", features_only=True)
+
+    @cached_property
+    def boolean_features(self) -> list[str]:
+        return self._names("boolean", features_only=True)
+
+    @cached_property
+    def feature_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.is_feature]
+
+    @cached_property
+    def label_columns(self) -> list[str]:
+        return self._names("label")
+
+    @cached_property
+    def pii_columns(self) -> list[str]:
+        return self._names("pii")
+
+    @cached_property
+    def alias_map(self) -> dict[str, str]:
+        """Header (canonical or alias, stripped) -> canonical name."""
+        out: dict[str, str] = {}
+        for col in self.columns:
+            out[col.name] = col.name
+            for alias in col.aliases:
+                out[alias.strip()] = col.name
+        return out
+
+    def dimensions(self) -> dict[str, list[str]]:
+        """Feature columns grouped by their scorecard dimension (identity, loyalty, ...)."""
+        groups: dict[str, list[str]] = {}
+        for col in self.columns:
+            if col.is_feature and col.dimension:
+                groups.setdefault(col.dimension, []).append(col.name)
+        return groups
+
+
+def builtin_spec_names() -> list[str]:
+    folder = resources.files("prospect") / "specs"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_spec(name_or_path: str | Path) -> DatasetSpec:
+    """Load a built-in spec by name (``subscriber_5g``) or any spec YAML by path."""
+    path = Path(name_or_path)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        if not path.is_file():
+            raise SpecError(f"spec file {path} does not exist")
+        text, origin = path.read_text(encoding="utf-8"), str(path)
+    else:
+        res = resources.files("prospect") / "specs" / f"{name_or_path}.yaml"
+        if not res.is_file():
+            known = ", ".join(builtin_spec_names())
+            raise SpecError(f"unknown spec {name_or_path!r}; built-in specs: {known}")
+        text, origin = res.read_text(encoding="utf-8"), f"built-in spec {name_or_path}"
+    try:
+        return DatasetSpec.model_validate(yaml.safe_load(text))
+    except ValidationError as exc:
+        raise SpecError(f"{origin}: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{origin}: not valid YAML: {exc}") from exc
