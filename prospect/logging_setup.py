@@ -1,9 +1,12 @@
-"""Logging set-up, called only by entry points (CLI, API, worker); libraries never configure."""
+"""Logging set-up, called only by entry points (CLI, API, worker); libraries never configure.
+
+Logs go to stderr so a command's stdout stays machine-readable (e.g. a created API key)."""
 
 from __future__ import annotations
 
 import logging
 
+from rich.console import Console
 from rich.logging import RichHandler
 
 
@@ -12,6 +15,6 @@ def configure_logging(level: int | str = logging.INFO) -> None:
         level=level,
         format="%(message)s",
         datefmt="[%X]",
-        handlers=[RichHandler(rich_tracebacks=False, show_path=False)],
+        handlers=[RichHandler(console=Console(stderr=True), rich_tracebacks=False, show_path=False)],
         force=True,
     )

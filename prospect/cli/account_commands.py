@@ -1,0 +1,136 @@
+"""Account commands: ``prospect users``, ``prospect keys`` and ``prospect db``.
+
+Every command upgrades the schema first, so a fresh data directory just works.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from prospect.cli.app import app, console, err_console, fail
+from prospect.settings import get_settings
+from prospect.store import (
+    StoreError,
+    create_api_key,
+    create_user,
+    list_api_keys,
+    make_engine,
+    revoke_api_key,
+    session_scope,
+    upgrade,
+)
+
+users_app = typer.Typer(help="Review-page users (login with a password).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for the CRM and channel systems.", no_args_is_help=True)
+db_app = typer.Typer(help="The SQL database.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
+
+ROLE_HELP = "viewer, reviewer or admin."
+
+
+def _upgrade(url: str) -> None:
+    # Alembic narrates every run at INFO; the CLI reports upgrades itself (via the store).
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    upgrade(url)
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A committed-or-rolled-back session on the configured database, errors shown plainly."""
+    url = get_settings().db_url
+    _upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    except (ValueError, StoreError) as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version."""
+    _upgrade(get_settings().db_url)
+    console.print("database schema is up to date")
+
+
+@users_app.command("create")
+def users_create(
+    username: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Option(..., "--role", help=ROLE_HELP),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of stdin."
+    ),
+) -> None:
+    """Create a review-page user; the password is prompted for (hidden) unless piped."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _session() as session:
+        user = create_user(session, username, password, role, actor=_actor())
+        console.print(f"created user {user.username!r} (id {user.id}, role {user.role})")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: str = typer.Option(..., "--role", help=ROLE_HELP),
+    name: str = typer.Option(..., "--name", help="Who or what uses the key, e.g. 'crm-sync'."),
+    pii: bool = typer.Option(False, "--pii", help="Allow the key to read msisdn (PII)."),
+) -> None:
+    """Create an API key and print it once on stdout; only its hash is stored."""
+    with _session() as session:
+        row, key = create_api_key(
+            session, name=name, role=role, pii_access=pii, created_by=_actor()
+        )
+        err_console.print(
+            f"API key {row.id} ({row.name}, role {row.role}, pii {row.pii_access}); "
+            "store it now, it cannot be shown again:",
+            soft_wrap=True,
+        )
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list(
+    active_only: bool = typer.Option(False, "--active", help="Hide revoked keys."),
+) -> None:
+    """List API keys by id, name and prefix (never the secret)."""
+    table = Table("id", "name", "prefix", "role", "pii", "created", "created by", "revoked")
+    for column in table.columns[:3]:
+        column.no_wrap = True
+    with _session() as session:
+        for row in list_api_keys(session, include_revoked=not active_only):
+            revoked = f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else ""
+            pii = "yes" if row.pii_access else "no"
+            table.add_row(
+                str(row.id), row.name, row.prefix, row.role, pii,
+                f"{row.created_at:%Y-%m-%d %H:%M}", row.created_by, revoked,
+            )  # fmt: skip
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: int = typer.Argument(..., help="The key's id (see `prospect keys list`)."),
+) -> None:
+    """Revoke an API key: requests with it are refused from now on."""
+    with _session() as session:
+        row = revoke_api_key(session, key_id, actor=_actor())
+        console.print(f"revoked API key {row.id} ({row.name})")

@@ -1,0 +1,50 @@
+"""The SQL store: runs, data-quality reports, campaigns and targets, suppression, contacts,
+responses, audit log, users and API keys — SQLite by default, PostgreSQL by URL.
+
+Open with ``upgrade(url)`` then ``make_engine(url)``; write inside ``session_scope(engine)``.
+"""
+
+from prospect.store.api_keys import (
+    authenticate_api_key,
+    create_api_key,
+    list_api_keys,
+    revoke_api_key,
+)
+from prospect.store.audit import audit_trail, record_audit
+from prospect.store.campaigns import save_campaign
+from prospect.store.contacts import contact_counts, load_responses, record_contacts
+from prospect.store.db import make_engine, session_factory, session_scope, upgrade
+from prospect.store.exceptions import (
+    AlreadyExistsError,
+    InvalidTransitionError,
+    RecordNotFoundError,
+    StoreError,
+)
+from prospect.store.models import (
+    ApiKey,
+    AuditEvent,
+    Base,
+    Campaign,
+    ContactHistory,
+    DQReport,
+    ModelVersion,
+    Response,
+    Run,
+    Suppression,
+    Target,
+    User,
+)
+from prospect.store.review import review_campaign
+from prospect.store.runs import get_or_create_run, set_run_status
+from prospect.store.suppression import add_suppression, load_suppression
+from prospect.store.users import create_user, verify_password
+
+__all__ = [
+    "AlreadyExistsError", "ApiKey", "AuditEvent", "Base", "Campaign", "ContactHistory",
+    "DQReport", "InvalidTransitionError", "ModelVersion", "RecordNotFoundError", "Response",
+    "Run", "StoreError", "Suppression", "Target", "User", "add_suppression", "audit_trail",
+    "authenticate_api_key", "contact_counts", "create_api_key", "create_user", "get_or_create_run",
+    "list_api_keys", "load_responses", "load_suppression", "make_engine", "record_audit",
+    "record_contacts", "review_campaign", "revoke_api_key", "save_campaign", "session_factory",
+    "session_scope", "set_run_status", "upgrade", "verify_password",
+]  # fmt: skip

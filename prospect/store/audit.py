@@ -1,0 +1,51 @@
+"""The audit log: every review event and every state change a user caused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from prospect.store.models import AuditEvent
+
+
+def record_audit(
+    session: Session,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit row to ``session``; it is written with the change it describes or not at all.
+
+    Parameters
+    ----------
+    actor : str
+        Who acted (username, ``key:<prefix>`` or ``cli:<os user>``).
+    action : str
+        What happened, e.g. ``"api_key.created"`` or ``"campaign.approved"``.
+    entity, entity_id : str
+        The table and key of the record acted on.
+    detail : dict, optional
+        JSON-serialisable context (comment, counts, old and new status).
+    """
+    if not actor:
+        raise ValueError("actor must be a non-empty string naming who acted; got ''.")
+    event = AuditEvent(
+        actor=actor, action=action, entity=entity, entity_id=str(entity_id), detail=detail or {}
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def audit_trail(session: Session, entity: str, entity_id: str | int) -> list[AuditEvent]:
+    """The audit rows of one record, oldest first (what a reviewer sees as its history)."""
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,115 @@
+"""Engines, sessions and schema upgrades for SQLite (default) and PostgreSQL (by URL).
+
+SQLite is shared by the worker and the API, so connections run in WAL mode with foreign keys
+on and a generous busy timeout, and transactions are begun explicitly (``BEGIN`` /
+``BEGIN IMMEDIATE``) instead of by the driver, so savepoints and write locks behave.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+logger = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+# Any constant works; it only has to be the same for every process upgrading the database.
+_PG_UPGRADE_LOCK = 7_310_582_941
+_UPGRADE_LOCK = threading.Lock()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; for SQLite, creates the file's folder and sets up WAL and locking."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _sqlite_on_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session maker bound to ``engine``; objects stay readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine, *, immediate: bool = False) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any error.
+
+    Parameters
+    ----------
+    engine : Engine
+        From :func:`make_engine`.
+    immediate : bool
+        On SQLite, take the write lock at ``BEGIN`` so a read-then-write transaction cannot
+        fail half-way because another process wrote in between. Ignored on PostgreSQL.
+    """
+    bind = engine.execution_options(sqlite_immediate=True) if immediate else engine
+    session = Session(bind=bind, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config() -> Config:
+    """Alembic configuration pointing at the migrations shipped inside the package."""
+    package = Path(__file__).resolve().parents[1]
+    config = Config(str(package / "alembic.ini"))
+    config.set_main_option("script_location", str(package / "migrations"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema at ``url`` to ``revision``; safe when several processes start at once."""
+    engine = make_engine(url)
+    config = alembic_config()
+    try:
+        # Alembic keeps its running context in module globals: one upgrade per process at once.
+        # Across processes, BEGIN IMMEDIATE (SQLite) or an advisory lock (PostgreSQL) serialises.
+        with _UPGRADE_LOCK, engine.execution_options(sqlite_immediate=True).begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_UPGRADE_LOCK})")
+            before = MigrationContext.configure(connection).get_current_revision()
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            after = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    if before != after:
+        logger.info("database schema upgraded from %s to %s", before or "empty", after)

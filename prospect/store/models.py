@@ -1,0 +1,219 @@
+"""The store's tables as SQLAlchemy 2 typed models, portable across SQLite and PostgreSQL.
+
+Status columns are strings checked against a fixed tuple (no native enums, so migrations stay
+the same on both backends); JSON columns hold reports, configs and explanations.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from prospect.store.types import UTCDateTime, utcnow
+
+RUN_STATUSES = (
+    "queued", "validating", "scoring", "selecting", "draft",
+    "quarantined", "failed", "approved", "rejected",
+)  # fmt: skip
+DQ_OUTCOMES = ("pass", "warn", "quarantine")
+CAMPAIGN_STATUSES = ("draft", "approved", "rejected", "superseded")
+ROLES = ("viewer", "reviewer", "admin")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite has no BIGINT autoincrement; its INTEGER primary key is already 64-bit.
+BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _choice(name: str, values: tuple[str, ...]) -> Enum:
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=16)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so Alembic can name and drop constraints."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class DQReport(Base):
+    __tablename__ = "dq_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    spec_name: Mapped[str] = mapped_column(String(64))
+    batch_path: Mapped[str] = mapped_column(Text)
+    batch_checksum: Mapped[str] = mapped_column(String(128), index=True)
+    outcome: Mapped[str] = mapped_column(_choice("dq_outcome", DQ_OUTCOMES))
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    html_path: Mapped[str | None] = mapped_column(Text)
+    json_path: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    run_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    batch_path: Mapped[str] = mapped_column(Text)
+    batch_checksum: Mapped[str] = mapped_column(String(128))
+    model_version: Mapped[str] = mapped_column(String(64))
+    config_hash: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(_choice("run_status", RUN_STATUSES), default="queued")
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    dq_report_id: Mapped[int | None] = mapped_column(ForeignKey("dq_reports.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    requested_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), unique=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(
+        _choice("campaign_status", CAMPAIGN_STATUSES), default="draft"
+    )
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    model_version: Mapped[str] = mapped_column(String(64))
+    n_targets: Mapped[int] = mapped_column(Integer, default=0)
+    n_control: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(128))
+    reviewed_at: Mapped[datetime | None]
+    review_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Target(Base):
+    """One subscriber on a campaign list; ``rank`` is unique per campaign (the paging cursor)."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "user_id"),
+        Index("ux_targets_campaign_rank", "campaign_id", "rank", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    msisdn: Mapped[str | None] = mapped_column(String(32))
+    rank: Mapped[int] = mapped_column(Integer)
+    persona: Mapped[str | None] = mapped_column(String(64))
+    p_demand: Mapped[float] = mapped_column(Float)
+    pd: Mapped[float] = mapped_column(Float)
+    score_points: Mapped[float] = mapped_column(Float)
+    expected_value: Mapped[float] = mapped_column(Float)
+    is_control: Mapped[bool] = mapped_column(Boolean, default=False)
+    why: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Suppression(Base):
+    __tablename__ = "suppression"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(64))
+    added_by: Mapped[str] = mapped_column(String(128))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContactHistory(Base):
+    __tablename__ = "contact_history"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    contacted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Response(Base):
+    __tablename__ = "responses"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    took_card: Mapped[bool] = mapped_column(Boolean)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """One review event or state change: who did what to which entity, and the details."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(_choice("user_role", ROLES))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """An API key: only the sha256 of the full key is kept; ``prefix`` identifies it in lists."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(_choice("api_key_role", ROLES))
+    pii_access: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(128))
+    revoked_at: Mapped[datetime | None]
+
+
+class ModelVersion(Base):
+    __tablename__ = "model_versions"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    promoted_at: Mapped[datetime | None]
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
