@@ -1,0 +1,66 @@
+"""Short human names for personas from the features that set them apart most.
+
+A name is built from the two or three largest standardised deltas, each turned into a phrase
+by a vocabulary ``{column: ("low phrase", "high phrase")}``; a categorical mode can be worded
+with a ``"column=level"`` key. Without a vocabulary entry the phrase is ``"high <column>"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+Vocabulary = Mapping[str, tuple[str, str]]
+TYPICAL = "typical subscribers"
+
+
+def _phrase(feature: str, delta: float, vocabulary: Vocabulary) -> str:
+    if feature in vocabulary:
+        low, high = vocabulary[feature]
+        return high if delta > 0 else low
+    if "=" in feature:
+        column, level = feature.split("=", 1)
+        return level if level.startswith(column) else f"{column} {level}"
+    return f"{'high' if delta > 0 else 'low'} {feature.replace('_', ' ')}"
+
+
+def _ranked_phrases(row: pd.Series, vocabulary: Vocabulary, min_effect: float) -> list[str]:
+    ranked = row.abs().sort_values(ascending=False, kind="stable")
+    phrases: list[str] = []
+    for feature in ranked.index[ranked >= min_effect]:
+        phrase = _phrase(str(feature), float(row[feature]), vocabulary)
+        if phrase and phrase not in phrases:
+            phrases.append(phrase)
+    return phrases
+
+
+def name_personas(
+    deltas: pd.DataFrame,
+    vocabulary: Vocabulary | None = None,
+    *,
+    max_terms: int = 3,
+    min_effect: float = 0.25,
+) -> dict[int, str]:
+    """One unique name per persona (index of ``deltas``).
+
+    Names use up to ``max_terms`` phrases whose |delta| is at least ``min_effect``; a persona
+    whose name collides with another's gets further phrases, then its id, so names are unique.
+    """
+    if max_terms < 1:
+        raise ValueError(f"max_terms must be at least 1; got {max_terms}.")
+    vocab = vocabulary or {}
+    ranked = {int(p): _ranked_phrases(deltas.loc[p], vocab, min_effect) for p in deltas.index}
+    names = {p: ", ".join(phrases[:max_terms]) or TYPICAL for p, phrases in ranked.items()}
+    for persona, name in sorted(names.items()):
+        clashes = [p for p, other in names.items() if other == name and p != persona]
+        if not clashes:
+            continue
+        longer = ", ".join(ranked[persona][: max_terms + 1])
+        taken = set(names.values()) - {name}
+        names[persona] = (
+            longer
+            if longer and longer not in taken and longer != name
+            else (f"{name} (persona {persona})")
+        )
+    return names
