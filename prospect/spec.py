@@ -53,6 +53,22 @@ class ColumnSpec(BaseModel):
         return self.role in FEATURE_ROLES and self.feature
 
 
+class CrossFieldRule(BaseModel):
+    """A row-wise rule over several columns, as a pandas ``eval`` expression.
+
+    ``mostly`` is the share of rows that must satisfy it; ``severity`` says whether breaking
+    it quarantines the batch or only warns.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    expr: str
+    mostly: float = Field(default=1.0, ge=0.0, le=1.0)
+    severity: Literal["warn", "quarantine"] = "quarantine"
+    description: str = ""
+
+
 class DatasetSpec(BaseModel):
     """A table's contract; the column lists other packages take come from here."""
 
@@ -62,7 +78,7 @@ class DatasetSpec(BaseModel):
     description: str = ""
     id_column: str
     month_column: str | None = None
-    cross_field_rules: list[str] = Field(default_factory=list)
+    cross_field_rules: list[CrossFieldRule] = Field(default_factory=list)
     columns: list[ColumnSpec]
 
     @model_validator(mode="after")
@@ -139,7 +155,8 @@ class DatasetSpec(BaseModel):
 
 def builtin_spec_names() -> list[str]:
     folder = resources.files("prospect") / "specs"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    names = (p.name for p in folder.iterdir())
+    return sorted(n.removesuffix(".yaml") for n in names if n.endswith(".yaml"))
 
 
 def load_spec(name_or_path: str | Path) -> DatasetSpec:

@@ -1,0 +1,51 @@
+"""``prospect validate``: gate one batch file and show what failed; the exit code is the outcome."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from prospect.cli.app import app, console, fail
+from prospect.exceptions import ProspectError
+from prospect.quality import GateResult, gate_batch
+from prospect.spec import load_spec
+
+EXIT_CODES = {"pass": 0, "warn": 1, "quarantine": 2}
+_STYLE = {"pass": "green", "warn": "yellow", "quarantine": "bold red"}
+
+
+@app.command()
+def validate(
+    file: Path = typer.Argument(..., help="Batch file (CSV or Parquet)."),
+    spec: str = typer.Option("subscriber_5g", "--spec", help="Spec name or YAML path."),
+    reference: Path | None = typer.Option(
+        None, "--reference", help="Last month that passed (for drift and the row-count band)."
+    ),
+    month: str | None = typer.Option(None, "--month", help="Batch month YYYY-MM."),
+) -> None:
+    """Run the data-quality gate: exit 0 on pass, 1 on warn, 2 on quarantine."""
+    try:
+        gate = gate_batch(file, load_spec(spec), month=month, reference=reference)
+    except ProspectError as exc:
+        fail(exc, 2)
+        return
+    _print(gate)
+    sys.exit(EXIT_CODES[gate.outcome])
+
+
+def _print(gate: GateResult) -> None:
+    table = Table(title=f"Data-quality failures ({len(gate.result.failures)})")
+    for header in ("severity", "column", "check", "cause", "count", "examples"):
+        table.add_column(header, overflow="fold")
+    for f in gate.result.failures:
+        count = "" if f.count is None else str(f.count)
+        severity = f"[{_STYLE[f.severity]}]{f.severity}[/]"
+        table.add_row(severity, f.column or "", f.check, f.cause, count, ", ".join(f.examples[:3]))
+    if gate.result.failures:
+        console.print(table)
+    console.print(f"outcome: [{_STYLE[gate.outcome]}]{gate.outcome}[/]  report: {gate.report.html}")
+    if gate.quarantined_path is not None:
+        console.print(f"batch moved to quarantine: {gate.quarantined_path}")

@@ -1,0 +1,150 @@
+"""Drift against the reference month: PSI per column and the change in missing shares.
+
+The reference is summarised once into a :class:`ReferenceProfile` (quantile bin edges and
+shares, category shares, missing shares, row count) so that checking a batch costs one
+``searchsorted`` or ``value_counts`` per column and the profile can be stored and reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from validation.result import DriftRow, Failure
+from validation.rules import TableRules
+
+EPS = 1e-4
+OTHER = "__other__"
+
+
+@dataclass(frozen=True)
+class ReferenceProfile:
+    """Summary of the reference month that drift is measured against."""
+
+    row_count: int
+    edges: dict[str, np.ndarray]
+    shares: dict[str, dict[Any, float] | np.ndarray]
+    missing: dict[str, float]
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, rules: TableRules, *, bins: int = 10) -> ReferenceProfile:
+        """Quantile edges (``bins`` bins) for numeric columns, shares for categorical ones."""
+        edges: dict[str, np.ndarray] = {}
+        shares: dict[str, dict[Any, float] | np.ndarray] = {}
+        present = [c for c in rules.columns if c.name in df.columns]
+        for col in present:
+            values = df[col.name]
+            if col.drift == "numeric":
+                finite = values.to_numpy(dtype=float, na_value=np.nan)
+                finite = finite[~np.isnan(finite)]
+                inner = (
+                    np.unique(np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1]))
+                    if finite.size
+                    else np.array([])
+                )
+                edges[col.name] = inner
+                shares[col.name] = _bin_shares(finite, inner)
+            elif col.drift == "categorical":
+                shares[col.name] = values.dropna().value_counts(normalize=True).to_dict()
+        missing = {c.name: float(df[c.name].isna().mean()) for c in present}
+        return cls(len(df), edges, shares, missing)
+
+
+def _bin_shares(values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
+    counts = np.bincount(
+        np.searchsorted(inner_edges, values, side="right"), minlength=inner_edges.size + 1
+    )
+    return counts / max(values.size, 1)
+
+
+def psi(expected: np.ndarray, actual: np.ndarray) -> float:
+    """Population stability index of two share vectors (zero shares floored at 1e-4)."""
+    e, a = np.clip(expected, EPS, None), np.clip(actual, EPS, None)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def _column_psi(values: pd.Series, name: str, kind: str, ref: ReferenceProfile) -> float | None:
+    if name not in ref.shares:
+        return None
+    if kind == "numeric":
+        try:
+            finite = values.to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError):  # wrong type: the type expectation reports it
+            return None
+        finite = finite[~np.isnan(finite)]
+        if finite.size == 0:
+            return None
+        return psi(np.asarray(ref.shares[name]), _bin_shares(finite, ref.edges[name]))
+    expected = dict(ref.shares[name])  # type: ignore[arg-type]
+    actual = values.dropna().value_counts(normalize=True).to_dict()
+    keys = list(expected) + [k for k in actual if k not in expected]
+    return psi(
+        np.array([expected.get(k, 0.0) for k in keys]), np.array([actual.get(k, 0.0) for k in keys])
+    )
+
+
+def drift_table(
+    df: pd.DataFrame, rules: TableRules, ref: ReferenceProfile, missing: dict[str, float]
+) -> tuple[list[DriftRow], list[Failure]]:
+    """Drift rows for every present column and the failures their thresholds imply."""
+    rows: list[DriftRow] = []
+    failures: list[Failure] = []
+    for col in rules.columns:
+        if col.name not in df.columns:
+            continue
+        value = _column_psi(df[col.name], col.name, col.drift, ref) if col.drift else None
+        status_psi = _psi_status(
+            value, rules.thresholds(col.name).warn, rules.thresholds(col.name).fail
+        )
+        ref_missing = ref.missing.get(col.name)
+        rise = missing[col.name] - ref_missing if ref_missing is not None else 0.0
+        status_missing = _psi_status(rise, rules.missing_warn, rules.missing_fail, strict=True)
+        rows.append(
+            DriftRow(
+                col.name,
+                col.drift or "-",
+                value,
+                missing[col.name],
+                ref_missing,
+                _worst(status_psi, status_missing),
+            )
+        )
+        if status_psi != "pass":
+            failures.append(
+                Failure(
+                    "drift",
+                    col.name,
+                    status_psi,  # type: ignore[arg-type]
+                    f"distribution shifted against the reference (PSI {value:.3f})",
+                    round(value or 0.0, 4),
+                )
+            )
+        if status_missing != "pass":
+            failures.append(
+                Failure(
+                    "missing_share",
+                    col.name,
+                    status_missing,  # type: ignore[arg-type]
+                    f"missing share rose from {ref_missing:.1%} to {missing[col.name]:.1%}",
+                    round(missing[col.name], 4),
+                )
+            )
+    return rows, failures
+
+
+def _psi_status(value: float | None, warn: float, fail: float, strict: bool = False) -> str:
+    if value is None:
+        return "pass"
+    if value >= fail and (not strict or value > 0):
+        return "quarantine"
+    if value >= warn and (not strict or value > 0):
+        return "warn"
+    return "pass"
+
+
+def _worst(*statuses: str) -> Any:
+    order = ("pass", "warn", "quarantine")
+    return max(statuses, key=order.index)

@@ -1,0 +1,93 @@
+"""Turn great-expectations' validation result JSON into :class:`Failure` rows with a severity.
+
+Policy (documented in the report): broken structure (missing column, wrong type), duplicate
+ids, a foreign month, a row count outside the band and spreadsheet formulas in text always
+quarantine. Value checks (not-null, range, allowed values) quarantine when more than
+``value_tolerance`` of the rows break them and only warn below that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from validation.result import Failure
+from validation.rules import Severity, TableRules
+
+MAX_EXAMPLES = 20
+_VALUE_CHECKS = {
+    "expect_column_values_to_not_be_null": "missing values in a column that must be filled",
+    "expect_column_values_to_be_between": "values outside the allowed range",
+    "expect_column_values_to_be_in_set": "values outside the allowed set (unseen categories)",
+}
+_HARD_CHECKS = {
+    "expect_column_to_exist": "required column is missing",
+    "expect_column_values_to_be_in_type_list": "wrong type",
+    "expect_table_row_count_to_be_between": "row count outside the expected band",
+    "expect_column_values_to_be_unique": "duplicate ids",
+    "expect_compound_columns_to_be_unique": "duplicate ids within the month",
+    "expect_column_values_to_not_match_regex": "spreadsheet formulas in a text field",
+}
+
+
+def failures_from_ge(
+    results: dict[str, Any], rules: TableRules, ids: Sequence[Any] | None
+) -> Iterator[Failure]:
+    """One :class:`Failure` per unsuccessful expectation of one suite run."""
+    for res in results.get("results", []):
+        if res.get("success"):
+            continue
+        config = res["expectation_config"]
+        kind, kwargs = config["type"], config.get("kwargs", {})
+        column = kwargs.get("column") or next(iter(kwargs.get("column_list", [])), None)
+        yield _failure(kind, column, res, rules, ids)
+
+
+def _failure(
+    kind: str, column: str | None, res: dict[str, Any], rules: TableRules, ids: Sequence[Any] | None
+) -> Failure:
+    detail = res.get("result") or {}
+    exc = res.get("exception_info") or {}
+    if exc.get("raised_exception"):
+        message = str(exc.get("exception_message", "")).splitlines()[0][:300]
+        return Failure(kind, column, "quarantine", f"check could not run: {message}")
+    count, pct = detail.get("unexpected_count"), detail.get("unexpected_percent")
+    share = None if pct is None else pct / 100.0
+    cause, severity = _cause(kind, column, share, rules)
+    observed = detail.get("observed_value")
+    if observed is None:
+        observed = _distinct(detail.get("partial_unexpected_list", []))
+    examples = _examples(kind, detail, ids)
+    return Failure(kind, column, severity, cause, observed, count, share, examples)
+
+
+def _cause(
+    kind: str, column: str | None, share: float | None, rules: TableRules
+) -> tuple[str, Severity]:
+    if kind == "expect_column_values_to_be_in_set" and column == rules.month_column:
+        return "rows from another month", "quarantine"
+    if kind in _VALUE_CHECKS:
+        heavy = share is None or share > rules.value_tolerance
+        return _VALUE_CHECKS[kind], "quarantine" if heavy else "warn"
+    return _HARD_CHECKS.get(kind, kind.replace("_", " ")), "quarantine"
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in values:
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def _examples(kind: str, detail: dict[str, Any], ids: Sequence[Any] | None) -> list[str]:
+    if kind == "expect_column_values_to_be_unique":
+        return [str(v) for v in _distinct(detail.get("partial_unexpected_list", []))][:MAX_EXAMPLES]
+    if kind == "expect_compound_columns_to_be_unique":
+        rows = detail.get("partial_unexpected_list", [])
+        firsts = [str(next(iter(r.values()))) for r in rows if isinstance(r, dict)]
+        return _distinct(firsts)[:MAX_EXAMPLES]
+    index = detail.get("partial_unexpected_index_list") or []
+    if ids is None:
+        return []
+    return [str(ids[i]) for i in index[:MAX_EXAMPLES] if isinstance(i, int)]
