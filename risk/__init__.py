@@ -1,0 +1,25 @@
+"""Credit-risk library: WOE binning, points scorecard, reason codes, grades, challenger,
+score regression and PSI monitoring. Takes DataFrames and column lists; knows nothing of
+the ``prospect`` application.
+"""
+
+from risk.challenger import Challenger
+from risk.exceptions import RiskError, ScorecardError
+from risk.monitoring import psi, stability_html, stability_report
+from risk.regression import ScoreRegressor
+from risk.scaling import PDOScaling
+from risk.scorecard import Scorecard
+from risk.woe_binner import WOEBinner
+
+__all__ = [
+    "Challenger",
+    "PDOScaling",
+    "RiskError",
+    "ScoreRegressor",
+    "Scorecard",
+    "ScorecardError",
+    "WOEBinner",
+    "psi",
+    "stability_html",
+    "stability_report",
+]

@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from prospect import riskmodel
+from prospect.spec import load_spec
+from prospect.synth import generate_months
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    spec = load_spec("subscriber_5g")
+    first, second = generate_months(4000, 2, seed=0)
+    return riskmodel.fit_scorecard(first.frame, spec), spec, first.frame, second.frame
+
+
+def test_score_frame_gives_what_targeting_reads(fitted):
+    card, spec, _, month = fitted
+    out = riskmodel.score_frame(card, month, spec)
+    dims = [f"points_{d}" for d in spec.dimensions() if d in card.dimensions]
+    assert out.columns[:5].tolist() == ["user_id", "pd", "score_points", "risk_grade", "reasons"]
+    assert set(dims) <= set(out.columns)
+    assert out["user_id"].tolist() == month["user_id"].tolist()
+    assert out["pd"].between(0, 1).all()
+    parts = out.filter(like="points_").sum(axis=1)
+    assert parts.to_numpy() == pytest.approx(out["score_points"].to_numpy())
+    worst = out.loc[out["score_points"].idxmin(), "reasons"]
+    assert worst.count("points)") >= 2  # readable texts, from the spec's descriptions
+    assert set(out["risk_grade"]) == set("ABCDE")
+
+
+def test_scorecard_uses_spec_features_and_ranks_risk(fitted):
+    card, spec, _, month = fitted
+    assert set(card.binner_.features_) == set(spec.feature_columns)
+    assert set(card.binner_.categorical_) == set(spec.categorical_features)
+    X, y = riskmodel.labelled(month, spec)
+    pd_ = card.predict_proba(X)[:, 1]
+    assert y[pd_ > np.quantile(pd_, 0.8)].mean() > 2 * y[pd_ < np.quantile(pd_, 0.2)].mean()
+    with pytest.raises(ValueError, match="label must be one of"):
+        riskmodel.labelled(month, spec, "age")
+
+
+def test_stability_of_the_same_population_is_stable(fitted):
+    card, spec, first, second = fitted
+    report = riskmodel.stability(card, first, second, spec)
+    assert report["variable"].iloc[0] == "score"
+    assert report.set_index("variable").loc["score", "status"] == "stable"
