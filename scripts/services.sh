@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Local services for development and tests: a throwaway PostgreSQL on 127.0.0.1.
-# Usage: scripts/services.sh postgres | postgres-stop | postgres-status
+# Usage: scripts/services.sh start | postgres | postgres-stop | postgres-status | chromium
+#        | redis | redis-stop | redis-status   (start = postgres + redis)
+# (chromium: installs Debian's chromium for the browser tests; source the script with
+#  `chromium` to get PROSPECT_CHROMIUM exported in the calling shell.)
 # Idempotent: running a start twice leaves the one running server alone.
 set -euo pipefail
 
@@ -82,12 +85,65 @@ status_postgres() {
   "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "$PG_PORT"
 }
 
+CHROMIUM_BIN="${PROSPECT_CHROMIUM:-/usr/bin/chromium}"
+
+# Browser tests (pytest -m browser) drive Debian's chromium with Playwright; Playwright's own
+# browser download is not used.
+start_chromium() {
+  if [[ ! -x "$CHROMIUM_BIN" ]]; then
+    echo "installing chromium (apt-get)..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  export PROSPECT_CHROMIUM="$CHROMIUM_BIN"
+  echo "chromium ready: PROSPECT_CHROMIUM=$PROSPECT_CHROMIUM ($("$CHROMIUM_BIN" --version 2>/dev/null))"
+}
+
+REDIS_PORT="${PROSPECT_REDIS_PORT:-6379}"
+REDIS_DIR="${PROSPECT_REDIS_DIR:-/tmp/prospect-redis}"
+
+# Celery's production broker and result backend for the worker tests (pytest -m redis): a
+# throwaway, non-persistent redis-server on 127.0.0.1; sourcing exports PROSPECT_TEST_REDIS_URL.
+start_redis() {
+  if ! command -v redis-server >/dev/null; then
+    echo "installing redis-server (apt-get)..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+  mkdir -p "$REDIS_DIR"
+  if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" --daemonize yes \
+      --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" \
+      --save "" --appendonly no >/dev/null
+    local tries=0
+    until redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; do
+      (( ++tries > 50 )) && { echo "redis-server did not start; see $REDIS_DIR/redis.log" >&2; return 1; }
+      sleep 0.1
+    done
+  fi
+  export PROSPECT_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  echo "redis ready: PROSPECT_TEST_REDIS_URL=$PROSPECT_TEST_REDIS_URL"
+}
+
+stop_redis() {
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+}
+
+status_redis() {
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping
+}
+
 case "${1:-}" in
   postgres) start_postgres ;;
   postgres-stop) stop_postgres ;;
   postgres-status) status_postgres ;;
+  chromium) start_chromium ;;
+  redis) start_redis ;;
+  redis-stop) stop_redis ;;
+  redis-status) status_redis ;;
+  start) start_postgres; start_redis ;;
   *)
-    echo "usage: $0 {postgres|postgres-stop|postgres-status}" >&2
+    echo "usage: $0 {start|postgres|postgres-stop|postgres-status|chromium|redis|redis-stop|redis-status}" >&2
     exit 2
     ;;
 esac

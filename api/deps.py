@@ -1,0 +1,122 @@
+"""Request dependencies: settings, database sessions and API-key authentication with roles.
+
+Every request looks its key up again (no caching), so a revoked key stops working at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from api.problems import Problem
+from prospect.settings import Settings
+from prospect.store import authenticate_api_key, session_scope
+from prospect.store.models import ROLES
+
+logger = logging.getLogger(__name__)
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer psk_...`")
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="prospect"'}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated API key behind a request."""
+
+    key_id: int
+    name: str
+    prefix: str
+    role: str
+    pii_access: bool
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this caller."""
+        return f"key:{self.prefix}:{self.name}"[:128]
+
+    def at_least(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    @property
+    def sees_pii(self) -> bool:
+        """Viewers see msisdn and other pii masked unless their key was granted pii access."""
+        return self.pii_access or self.at_least("reviewer")
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """A session committed when the handler succeeds, rolled back when it raises."""
+    with session_scope(engine) as session:
+        yield session
+
+
+def authenticate(
+    engine: Annotated[Engine, Depends(get_engine)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The caller of a valid, unrevoked key; 401 with a Bearer challenge otherwise."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Problem(401, "send an API key as 'Authorization: Bearer <key>'.",
+                      slug="unauthenticated", headers=_CHALLENGE)  # fmt: skip
+    with session_scope(engine) as session:
+        row = authenticate_api_key(session, credentials.credentials)
+        if row is None:
+            raise Problem(401, "the API key is unknown or revoked.", slug="unauthenticated",
+                          headers=_CHALLENGE)  # fmt: skip
+        return Caller(row.id, row.name, row.prefix, row.role, row.pii_access)
+
+
+def require(role: str) -> Callable[[Caller], Caller]:
+    """A dependency admitting keys of ``role`` or higher (viewer < reviewer < admin)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {list(ROLES)}; got {role!r}.")
+
+    def check(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+        if not caller.at_least(role):
+            logger.info("key %s (%s) refused: needs %s", caller.prefix, caller.role, role)
+            raise Problem(403, f"this endpoint needs the {role} role; the key is a {caller.role}.",
+                          slug="forbidden")  # fmt: skip
+        return caller
+
+    return check
+
+
+EnqueueRun = Callable[[str, str | None, str], str]
+"""``enqueue(month, batch, requested_by) -> run_id``: queue a monthly run for the worker."""
+
+
+def get_enqueue_run() -> EnqueueRun:
+    """The worker's ``enqueue_run``, imported only when a run is started (tests override it)."""
+    try:
+        from worker.tasks import enqueue_run
+    except ImportError as exc:
+        logger.error("cannot import worker.tasks.enqueue_run: %s", exc)
+        raise Problem(503, "the run queue is not available; try again later.",
+                      slug="queue-unavailable") from exc  # fmt: skip
+    return enqueue_run  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+# "function" scope: the commit happens before the response is sent, so a 2xx means written.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ViewerDep = Annotated[Caller, Depends(require("viewer"))]
+ReviewerDep = Annotated[Caller, Depends(require("reviewer"))]
+AdminDep = Annotated[Caller, Depends(require("admin"))]
+EnqueueDep = Annotated[EnqueueRun, Depends(get_enqueue_run)]

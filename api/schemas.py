@@ -1,0 +1,206 @@
+"""Response and request models of the REST API; every endpoint declares one of these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+CampaignStatus = Literal["draft", "approved", "rejected", "superseded"]
+RunStatus = Literal[
+    "queued", "validating", "scoring", "selecting", "draft",
+    "quarantined", "failed", "approved", "rejected",
+]  # fmt: skip
+UserId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class ProblemDetail(BaseModel):
+    """RFC 9457 problem document returned for every 4xx/5xx answer."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting ``codes`` (plus 401, 403, 422) as problem documents."""
+    every = sorted({401, 403, 422, *codes})
+    return {code: {"model": ProblemDetail, "content": {PROBLEM_MEDIA_TYPE: {}}} for code in every}
+
+
+class _FromRow(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CampaignOut(_FromRow):
+    id: int
+    run_id: str
+    month: str
+    name: str
+    status: CampaignStatus
+    model_version: str
+    n_targets: int
+    n_control: int
+    created_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+
+class CampaignDetail(CampaignOut):
+    """A campaign with its summary: persona mix, expected yield and risk, exclusions."""
+
+    review_comment: str | None
+    summary: dict[str, Any]
+    config: dict[str, Any]
+
+
+class CampaignPage(BaseModel):
+    items: list[CampaignOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class TargetOut(BaseModel):
+    """One target row; only the requested ``fields`` are present."""
+
+    user_id: str | None = None
+    msisdn: str | None = None
+    rank: int | None = None
+    persona: str | None = None
+    p_demand: float | None = None
+    pd: float | None = None
+    score_points: float | None = None
+    expected_value: float | None = None
+    is_control: bool | None = None
+    why: dict[str, Any] | None = None
+
+
+class TargetPage(BaseModel):
+    campaign_id: int
+    items: list[TargetOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
+    limit: int
+
+
+class RunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    month: str = Field(pattern=MONTH_PATTERN, examples=["2026-10"])
+    batch: str | None = Field(
+        default=None, max_length=255, pattern=r"^\w[\w.\-]*$",
+        description="Batch file name in the landing folder; by default the month's batch.",
+    )  # fmt: skip
+
+
+class RunAccepted(BaseModel):
+    run_id: str
+    status_url: str
+
+
+class RunOut(_FromRow):
+    run_id: str
+    month: str
+    status: RunStatus
+    model_version: str
+    batch_checksum: str
+    requested_by: str | None
+    failure_reason: str | None
+    dq_report_id: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    timings: dict[str, float]
+
+
+class RunPage(BaseModel):
+    items: list[RunOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class DQReportOut(_FromRow):
+    id: int
+    month: str
+    spec_name: str
+    batch_checksum: str
+    outcome: Literal["pass", "warn", "quarantine"]
+    created_at: datetime
+
+
+class DQReportDetail(DQReportOut):
+    summary: dict[str, Any]
+
+
+class DQReportPage(BaseModel):
+    items: list[DQReportOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class PersonaOut(BaseModel):
+    persona: int
+    name: str
+    size: int
+    share: float
+    profile: dict[str, Any] = Field(description="Means, deltas to population and modes.")
+
+
+class PersonaList(BaseModel):
+    model_version: str
+    personas: list[PersonaOut]
+
+
+class ModelOut(_FromRow):
+    version: str
+    checksum: str
+    created_at: datetime
+    promoted_at: datetime | None
+    is_active: bool
+    metrics: dict[str, Any]
+
+
+class ModelCard(BaseModel):
+    version: str
+    is_active: bool
+    card: dict[str, Any]
+
+
+class SuppressionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_ids: list[UserId] = Field(min_length=1, max_length=100_000)
+    reason: str = Field(min_length=1, max_length=500)
+    source: str = Field(default="api", min_length=1, max_length=64)
+
+
+class SuppressionResult(BaseModel):
+    added: int
+
+
+class ComponentHealth(BaseModel):
+    ok: bool
+    detail: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: ComponentHealth
+    broker: ComponentHealth
+
+
+class HealthProblem(ProblemDetail):
+    """503 answer of the health check: a problem document saying which component is down."""
+
+    database: ComponentHealth
+    broker: ComponentHealth
