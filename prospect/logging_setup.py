@@ -18,3 +18,5 @@ def configure_logging(level: int | str = logging.INFO) -> None:
         handlers=[RichHandler(console=Console(stderr=True), rich_tracebacks=False, show_path=False)],
         force=True,
     )
+    # Schema migrations run on every start; their per-run chatter is noise at INFO.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

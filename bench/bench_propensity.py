@@ -1,0 +1,198 @@
+"""Propensity model vs peers on bank-marketing, oracle gap on generated data, scoring speed.
+
+Run: ``.venv/bin/python -m bench.bench_propensity``. Everything is fitted inside the training
+folds (stratified 5-fold, random_state 0; ``duration`` dropped). Timings are noisy on a shared
+2-core machine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from imblearn.ensemble import BalancedRandomForestClassifier, EasyEnsembleClassifier
+from imblearn.over_sampling import SMOTENC
+from imblearn.pipeline import make_pipeline
+from sklearn.compose import make_column_transformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from xgboost import XGBClassifier
+
+from bench.common import datasets_dir, figure, median_seconds, write_result
+from prospect.model import PropensityModel, metrics, time_split
+from prospect.spec import load_spec
+from prospect.synth import generate_months
+
+NUMERIC = ["age", "balance", "day", "campaign", "pdays", "previous"]
+SENTINELS = {"pdays": [-1.0]}
+
+
+def load_bank() -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    frame = pd.read_csv(datasets_dir() / "bank-marketing" / "bank-full.csv.gz", sep=";")
+    y = (frame.pop("y") == "yes").to_numpy(dtype=int)
+    frame = frame.drop(columns="duration")
+    return frame, y, [c for c in frame.columns if c not in NUMERIC]
+
+
+def peers(categorical: list[str], y: np.ndarray) -> dict[str, Callable[[], Any]]:
+    """Library-default peers; encoders are fitted inside each training fold."""
+
+    def onehot(scale: bool = False) -> Any:
+        num = StandardScaler() if scale else "passthrough"
+        cat = OneHotEncoder(handle_unknown="ignore")
+        return make_column_transformer((num, NUMERIC), (cat, categorical))
+
+    def ordinal() -> Any:
+        enc = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
+        return make_column_transformer(("passthrough", NUMERIC), (enc, categorical))
+
+    xgb = dict(n_jobs=2, random_state=0)
+    spw = float((y == 0).sum() / (y == 1).sum())
+    cat_idx = list(range(len(NUMERIC), len(NUMERIC) + len(categorical)))
+    lr = LogisticRegression(class_weight="balanced", max_iter=2000)
+    return {
+        "logistic_balanced": lambda: make_pipeline(onehot(scale=True), lr),
+        "xgboost_plain": lambda: make_pipeline(onehot(), XGBClassifier(**xgb)),
+        "xgboost_scale_pos_weight": lambda: make_pipeline(
+            onehot(), XGBClassifier(scale_pos_weight=spw, **xgb)
+        ),
+        "smotenc_xgboost": lambda: make_pipeline(
+            ordinal(), SMOTENC(categorical_features=cat_idx, random_state=0), XGBClassifier(**xgb)
+        ),
+        "balanced_random_forest": lambda: make_pipeline(
+            onehot(), BalancedRandomForestClassifier(random_state=0, n_jobs=2)
+        ),
+        "easy_ensemble": lambda: make_pipeline(
+            onehot(), EasyEnsembleClassifier(random_state=0, n_jobs=2)
+        ),
+    }
+
+
+def ours(categorical: list[str], **params: Any) -> Callable[[], PropensityModel]:
+    def build() -> PropensityModel:
+        return PropensityModel(
+            numeric_features=NUMERIC,
+            categorical_features=categorical,
+            missing_values=SENTINELS,
+            **params,
+        )
+
+    return build
+
+
+def cross_validate(build: Callable[[], Any], X: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
+    """Out-of-fold scores over stratified 5-fold (random_state 0), their summary, reliability."""
+    scores = np.zeros(len(y))
+    start = time.perf_counter()
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
+        model = build().fit(X.iloc[train], y[train])
+        scores[test] = model.predict_proba(X.iloc[test])[:, 1]
+    reliability = metrics.reliability_table(y, scores).round(4).to_dict(orient="list")
+    summary = metrics.summary(y, scores)
+    return {**summary, "seconds": time.perf_counter() - start, "reliability": reliability}
+
+
+def strategy_candidates(categorical: list[str]) -> dict[str, Callable[[], Any]]:
+    """Imbalance strategies compared on the same folds (raw, and undersampling calibrated)."""
+    return {
+        "ours_uncalibrated": ours(categorical, strategy="none", calibration=None),
+        "ours_spw_raw": ours(categorical, strategy="scale_pos_weight", calibration=None),
+        "ours_under_raw": ours(categorical, strategy="undersample", calibration=None),
+        "ours_under_isotonic": ours(categorical, strategy="undersample", calibration="isotonic"),
+        "ours_smotenc_raw": ours(categorical, strategy="smotenc", calibration=None),
+    }
+
+
+def run_all(candidates: dict[str, Callable[[], Any]]) -> dict[str, dict[str, Any]]:
+    X, y, _ = load_bank()
+    results: dict[str, dict[str, Any]] = {}
+    for name, build in candidates.items():
+        results[name] = cross_validate(build, X, y)
+        shown = {k: round(v, 4) for k, v in results[name].items() if k != "reliability"}
+        print(name, shown, flush=True)
+    return results
+
+
+def bank_section() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    _, y, categorical = load_bank()
+    peer_builders = peers(categorical, y)
+    ours_default = ours(categorical, strategy="none", calibration="sigmoid")
+    results = run_all({"propensity_model": ours_default, **peer_builders})
+    return bank_figures(results, list(peer_builders)), {"bank_marketing": results}
+
+
+def bank_figures(results: dict[str, dict[str, Any]], peer_names: list[str]) -> list[dict]:
+    us = results["propensity_model"]
+    best_pr = max(peer_names, key=lambda n: results[n]["pr_auc"])
+    plain = results["xgboost_plain"]
+    rows = [
+        figure("bank_pr_auc", us["pr_auc"], "average precision", target="> every peer (+0.01)",
+               met=us["pr_auc"] > results[best_pr]["pr_auc"], peer=best_pr,
+               peer_value=results[best_pr]["pr_auc"]),
+        figure("bank_roc_auc", us["roc_auc"], "ROC-AUC", target=">= 0.805",
+               met=us["roc_auc"] >= 0.805, peer="xgboost_plain", peer_value=plain["roc_auc"]),
+        figure("bank_brier", us["brier"], "Brier", target="<= plain XGBoost",
+               met=us["brier"] <= plain["brier"], peer="xgboost_plain",
+               peer_value=plain["brier"], higher_is_better=False),
+        figure("bank_lift_top10", us["lift_at_top"], "x", peer="xgboost_plain",
+               peer_value=plain["lift_at_top"]),
+        figure("bank_recall_top10", us["recall_at_top"], "share", peer="xgboost_plain",
+               peer_value=plain["recall_at_top"]),
+    ]  # fmt: skip
+    return rows
+
+
+def synth_section(n_users: int = 10_000, n_months: int = 4) -> tuple[list[dict], dict, Any]:
+    """Train on earlier generated months, test on the latest, compare with the oracle."""
+    months = list(generate_months(n_users, n_months, seed=0))
+    frame = pd.concat([m.frame for m in months], ignore_index=True)
+    oracle = pd.concat([m.oracle for m in months], ignore_index=True)
+    labelled = frame[frame["took_card"].notna()]
+    train, test = time_split(labelled, month_column="month")
+    model = PropensityModel.from_spec(load_spec("subscriber_5g")).fit(train, train["took_card"])
+    ours_pr = metrics.summary(test["took_card"], model.predict_proba(test)[:, 1])
+    best = metrics.summary(test["took_card"], oracle.loc[test.index, "p_took_card"])
+    ratio = ours_pr["pr_auc"] / best["pr_auc"]
+    row = figure("synth_pr_auc_vs_oracle", ratio, "ratio", target=">= 0.95", met=ratio >= 0.95,
+                 peer="oracle", peer_value=1.0)  # fmt: skip
+    details = {"model": ours_pr, "oracle": best, "train_rows": len(train), "test_rows": len(test)}
+    return [row], {"synth": details}, (model, frame[frame["month"] == months[-1].month])
+
+
+def scoring_section(model: PropensityModel, month: pd.DataFrame) -> tuple[list[dict], dict]:
+    """One million subscribers: calibrated probability and three drivers each."""
+    big = month.sample(1_000_000, replace=True, random_state=0).reset_index(drop=True)
+
+    def score() -> pd.DataFrame:
+        drivers = model.explain(big, n=3, approximate=True)
+        return drivers.assign(p_demand=model.predict_proba(big)[:, 1])
+
+    seconds, _ = median_seconds(score, repeats=1)
+    exact, _ = median_seconds(lambda: model.explain(big.head(20_000), n=3), repeats=1)
+    row = figure("score_1m_with_drivers", seconds, "s", target="< 20 s", met=seconds < 20,
+                 higher_is_better=False)  # fmt: skip
+    return [row], {"scoring": {"seconds_1m_approx": seconds, "exact_shap_seconds_20k": exact}}
+
+
+def main() -> None:
+    """Headline figures first (written at once), then the strategy comparison appended."""
+    start = time.perf_counter()
+    figures, details = bank_section()
+    synth_rows, synth_details, (model, month) = synth_section()
+    score_rows, score_details = scoring_section(model, month)
+    details.update(synth_details, **score_details, total_seconds=time.perf_counter() - start)
+    figures = [*figures, *synth_rows, *score_rows]
+    write_result("propensity", figures, details)
+    _, _, categorical = load_bank()
+    details["bank_marketing"].update(run_all(strategy_candidates(categorical)))
+    details["total_seconds"] = time.perf_counter() - start
+    path = write_result("propensity", figures, details)
+    print(f"wrote {path} in {details['total_seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
