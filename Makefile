@@ -21,7 +21,8 @@ lint: $(STAMP)
 	$(BIN)/mypy prospect api worker
 
 test: $(STAMP) lint
-	source scripts/services.sh start && $(BIN)/pytest
+	bash scripts/services.sh start
+	set -a && source ./.services.env && set +a && $(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

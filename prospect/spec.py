@@ -79,6 +79,7 @@ class DatasetSpec(BaseModel):
     id_column: str
     month_column: str | None = None
     cross_field_rules: list[CrossFieldRule] = Field(default_factory=list)
+    csv_separator: str = Field(default=",", min_length=1, max_length=1)
     columns: list[ColumnSpec]
 
     @model_validator(mode="after")
@@ -87,9 +88,7 @@ class DatasetSpec(BaseModel):
         for col in self.columns:
             for key in (col.name, *col.aliases):
                 if key in seen and seen[key] != col.name:
-                    raise ValueError(
-                        f"header {key!r} maps to both {seen[key]!r} and {col.name!r}"
-                    )
+                    raise ValueError(f"header {key!r} maps to both {seen[key]!r} and {col.name!r}")
                 seen[key] = col.name
         names = {c.name for c in self.columns}
         for ref, field in ((self.id_column, "id_column"), (self.month_column, "month_column")):
@@ -105,9 +104,7 @@ class DatasetSpec(BaseModel):
 
     def _names(self, *roles: str, features_only: bool = False) -> list[str]:
         return [
-            c.name
-            for c in self.columns
-            if c.role in roles and (c.feature or not features_only)
+            c.name for c in self.columns if c.role in roles and (c.feature or not features_only)
         ]
 
     @cached_property

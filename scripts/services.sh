@@ -141,7 +141,22 @@ case "${1:-}" in
   redis) start_redis ;;
   redis-stop) stop_redis ;;
   redis-status) status_redis ;;
-  start) start_postgres; start_redis ;;
+  start)
+    # Everything the tests need; a service that cannot start is reported, and its tests skip
+    # with that reason instead of failing. The exports land in .services.env for the caller.
+    : > .services.env
+    for service in postgres redis chromium; do
+      if ( "start_$service" ); then
+        case "$service" in
+          postgres) echo "export PROSPECT_TEST_POSTGRES_URL=postgresql+psycopg://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/prospect_test" ;;
+          redis) echo "export PROSPECT_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0" ;;
+          chromium) echo "export PROSPECT_CHROMIUM=$CHROMIUM_BIN" ;;
+        esac >> .services.env
+      else
+        echo "warning: $service could not be started; its tests will skip" >&2
+      fi
+    done
+    ;;
   *)
     echo "usage: $0 {start|postgres|postgres-stop|postgres-status|chromium|redis|redis-stop|redis-status}" >&2
     exit 2

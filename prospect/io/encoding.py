@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import gzip
 from pathlib import Path
 
 from prospect.exceptions import DataReadError
@@ -16,7 +17,8 @@ def detect_encoding(path: Path, prefix_bytes: int = PREFIX_BYTES) -> str:
 
     UTF-8 is tried first: GBK text is almost never valid UTF-8, while ASCII is valid in both.
     """
-    with open(path, "rb") as handle:
+    opener = gzip.open if Path(path).suffix.lower() == ".gz" else open
+    with opener(path, "rb") as handle:
         prefix = handle.read(prefix_bytes)
     if prefix.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"

@@ -33,7 +33,8 @@ def read_batch(path: Path, spec: DatasetSpec, *, month: str | None = None) -> pd
     Parameters
     ----------
     path : Path
-        A CSV (UTF-8, UTF-8 with BOM or GBK) or Parquet file.
+        A CSV (UTF-8, UTF-8 with BOM or GBK; gzipped if it ends in ``.gz``; separated by the
+        spec's ``csv_separator``) or Parquet file.
     spec : DatasetSpec
         The contract naming the columns, their roles, types and aliases.
     month : str, optional
@@ -74,10 +75,10 @@ def _is_parquet(path: Path) -> bool:
         return handle.read(4) == PARQUET_MAGIC
 
 
-def _csv_header(path: Path, encoding: str) -> list[str]:
+def _csv_header(path: Path, encoding: str, sep: str) -> list[str]:
     try:
         first = pd.read_csv(path, encoding=encoding, header=None, nrows=1, dtype=str,
-                            keep_default_na=False)  # fmt: skip
+                            keep_default_na=False, sep=sep)  # fmt: skip
     except pd.errors.EmptyDataError as exc:
         raise DataReadError(f"{path}: has no header row") from exc
     return [str(h) for h in first.iloc[0].tolist()]
@@ -86,12 +87,13 @@ def _csv_header(path: Path, encoding: str) -> list[str]:
 def _read_csv(path: Path, spec: DatasetSpec, month: str | None):
     encoding = detect_encoding(path)
     try:
-        header = _csv_header(path, encoding)
+        header = _csv_header(path, encoding, spec.csv_separator)
         hmap = map_headers(header, spec, path, optional=optional_columns(spec, month))
         text = [p for name, p in hmap.positions.items() if kind_of(spec.column(name)) == "text"]
         raw = pd.read_csv(
             path, encoding=encoding, header=None, skiprows=1, names=list(range(len(header))),
             usecols=list(hmap.positions.values()), dtype=dict.fromkeys(text, str),
+            sep=spec.csv_separator,
         )  # fmt: skip
     except UnicodeDecodeError as exc:
         raise DataReadError(f"{path}: not valid {encoding} text past its start ({exc})") from exc
