@@ -41,23 +41,29 @@ class ReferenceProfile:
                 finite = values.to_numpy(dtype=float, na_value=np.nan)
                 finite = finite[~np.isnan(finite)]
                 inner = (
-                    np.unique(np.quantile(finite, np.linspace(0, 1, bins + 1)[1:-1]))
+                    np.unique(np.quantile(np.sort(finite), np.linspace(0, 1, bins + 1)[1:-1]))
                     if finite.size
                     else np.array([])
                 )
                 edges[col.name] = inner
                 shares[col.name] = _bin_shares(finite, inner)
             elif col.drift == "categorical":
-                shares[col.name] = values.dropna().value_counts(normalize=True).to_dict()
+                shares[col.name] = values.value_counts(normalize=True, dropna=True).to_dict()
         missing = {c.name: float(df[c.name].isna().mean()) for c in present}
         return cls(len(df), edges, shares, missing)
 
 
 def _bin_shares(values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
-    counts = np.bincount(
-        np.searchsorted(inner_edges, values, side="right"), minlength=inner_edges.size + 1
-    )
-    return counts / max(values.size, 1)
+    """Shares of the non-missing ``values`` in the bins the inner edges cut (right-closed).
+
+    One comparison per edge counts the values at or above it, so NaN needs no filtering
+    (it compares false) and there is no sort or copy of the column: bin ``i`` holds
+    ``at_or_above[i - 1] - at_or_above[i]``.
+    """
+    total = int(np.count_nonzero(~np.isnan(values)))
+    above = [int(np.count_nonzero(values >= edge)) for edge in inner_edges]
+    counts = -np.diff(np.array([total, *above, 0], dtype=np.int64))
+    return counts / max(total, 1)
 
 
 def psi(expected: np.ndarray, actual: np.ndarray) -> float:
@@ -71,15 +77,14 @@ def _column_psi(values: pd.Series, name: str, kind: str, ref: ReferenceProfile) 
         return None
     if kind == "numeric":
         try:
-            finite = values.to_numpy(dtype=float, na_value=np.nan)
+            numbers = values.to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError):  # wrong type: the type expectation reports it
             return None
-        finite = finite[~np.isnan(finite)]
-        if finite.size == 0:
+        if np.isnan(numbers).all():
             return None
-        return psi(np.asarray(ref.shares[name]), _bin_shares(finite, ref.edges[name]))
+        return psi(np.asarray(ref.shares[name]), _bin_shares(numbers, ref.edges[name]))
     expected = dict(ref.shares[name])  # type: ignore[arg-type]
-    actual = values.dropna().value_counts(normalize=True).to_dict()
+    actual = values.value_counts(normalize=True, dropna=True).to_dict()
     keys = list(expected) + [k for k in actual if k not in expected]
     return psi(
         np.array([expected.get(k, 0.0) for k in keys]), np.array([actual.get(k, 0.0) for k in keys])

@@ -1,4 +1,10 @@
-"""The gate: great-expectations suites, cross-field rules and drift, adding up to one outcome."""
+"""The gate: one great-expectations run, cross-field rules and drift, adding up to one outcome.
+
+Each statistic is computed once: great-expectations checks the whole batch in one run
+(details only for what failed, see :mod:`validation.suite`), the cross-field rules are
+vectorised, the missing shares are counted once and feed the drift table, and the report is
+rendered afterwards from the result without touching the data again.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,10 @@ import pandas as pd
 
 from validation.crossfield import check_rules
 from validation.drift import ReferenceProfile, drift_table
+from validation.expect import run_expectations
 from validation.interpret import failures_from_ge
-from validation.result import Failure, ValidationResult
+from validation.result import ValidationResult
 from validation.rules import TableRules
-from validation.suite import SuiteRunner, column_suite, narrow_frame, table_suite
 
 logger = logging.getLogger(__name__)
 
@@ -42,18 +48,14 @@ def validate(
         raise TypeError(f"rules must be a TableRules; got {type(rules).__name__}.")
     start = time.perf_counter()
     profile = _profile(reference, rules)
-    runner = SuiteRunner()
     ids = df[rules.id_column].to_numpy() if rules.id_column in df.columns else None
-    ge_results = [runner.run(df, table_suite(rules, *_row_band(profile, rules)))]
-    for rule in rules.columns:
-        if rule.name in df.columns:
-            suite = column_suite(rule, rules, month, df[rule.name])
-            ge_results.append(runner.run(narrow_frame(df, rule, rules), suite))
-    failures = [f for res in ge_results for f in failures_from_ge(res, rules, ids)]
+    missing = _missing_shares(df, rules)
+    ge_result = run_expectations(df, rules, month, _row_band(profile, rules), missing)
+    failures = list(failures_from_ge(ge_result, rules, ids))
     failures += check_rules(df, rules.cross_field_rules, ids)
-    drift_rows, drift_failures = _drift(df, rules, profile)
-    result = ValidationResult(month, failures + drift_failures, drift_rows, {}, ge_results)
-    result.stats = _stats(df, ge_results, profile, time.perf_counter() - start)
+    drift_rows, drift_failures = drift_table(df, rules, profile, missing) if profile else ([], [])
+    result = ValidationResult(month, failures + drift_failures, drift_rows, {}, [ge_result])
+    result.stats = _stats(df, ge_result, profile, time.perf_counter() - start)
     logger.info("validated %d rows of %s: %s", len(df), month, result.outcome)
     return result
 
@@ -78,24 +80,19 @@ def _row_band(profile: ReferenceProfile | None, rules: TableRules) -> tuple[int 
     return math.ceil(profile.row_count * low), math.floor(profile.row_count * high)
 
 
-def _drift(
-    df: pd.DataFrame, rules: TableRules, profile: ReferenceProfile | None
-) -> tuple[list, list[Failure]]:
+def _missing_shares(df: pd.DataFrame, rules: TableRules) -> dict[str, float]:
+    """Each present rule column's share of missing values, counted once per batch."""
     present = [c.name for c in rules.columns if c.name in df.columns]
-    missing = df[present].isna().mean().to_dict() if len(df) else dict.fromkeys(present, 0.0)
-    if profile is None:
-        return [], []
-    return drift_table(df, rules, profile, {k: float(v) for k, v in missing.items()})
+    return {n: float(df[n].isna().mean()) if len(df) else 0.0 for n in present}
 
 
 def _stats(
-    df: pd.DataFrame, ge_results: list[dict], profile: ReferenceProfile | None, seconds: float
+    df: pd.DataFrame, ge_result: dict[str, Any], profile: ReferenceProfile | None, seconds: float
 ) -> dict[str, Any]:
-    evaluated = sum(r.get("statistics", {}).get("evaluated_expectations", 0) for r in ge_results)
     return {
         "rows": len(df),
         "columns": df.shape[1],
-        "expectations_evaluated": evaluated,
+        "expectations_evaluated": ge_result.get("statistics", {}).get("evaluated_expectations", 0),
         "reference_rows": None if profile is None else profile.row_count,
         "seconds": round(seconds, 3),
     }

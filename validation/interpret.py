@@ -26,7 +26,7 @@ _HARD_CHECKS = {
     "expect_table_row_count_to_be_between": "row count outside the expected band",
     "expect_column_values_to_be_unique": "duplicate ids",
     "expect_compound_columns_to_be_unique": "duplicate ids within the month",
-    "expect_column_values_to_not_match_regex": "spreadsheet formulas in a text field",
+    "expect_column_values_to_not_be_spreadsheet_formulas": "spreadsheet formulas in a text field",
 }
 
 

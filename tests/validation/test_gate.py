@@ -146,7 +146,7 @@ def test_formula_in_free_text_quarantines(small_rules):
     df = small_frame()
     df.loc[8, "user_id"] = "=cmd|' /C calc'!A0"
     failure = _only(validate(df, small_rules, month="2026-10"),
-                    "expect_column_values_to_not_match_regex")  # fmt: skip
+                    "expect_column_values_to_not_be_spreadsheet_formulas")  # fmt: skip
     assert (failure.severity, failure.examples) == ("quarantine", ["=cmd|' /C calc'!A0"])
 
 
