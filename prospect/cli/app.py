@@ -25,7 +25,7 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug log
     configure_logging("DEBUG" if verbose else "INFO")
 
 
-def fail(exc: ProspectError | str, code: int = 2) -> None:
+def fail(exc: Exception | str, code: int = 2) -> None:
     """Print a user-facing error and exit non-zero (no traceback for expected errors)."""
     err_console.print(f"[bold red]error:[/] {exc}")
     sys.exit(code)

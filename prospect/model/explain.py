@@ -68,31 +68,46 @@ def describe_drivers(
     """Readable drivers such as ``"app_finance_count high (+0.42)"``, one column per rank.
 
     ``kinds`` maps a column to ``numeric``, ``boolean`` or ``categorical``; numeric values are
-    called high or low against the training median.
+    called high or low against the training median. Texts come from a small vocabulary of
+    (label, rounded amount) pairs, so a million rows cost array indexing, not string building.
     """
-    labels: dict[int, np.ndarray] = {}
-    out = {}
-    for rank in range(indices.shape[1]):
-        text = np.empty(len(frame), dtype=object)
-        for j in np.unique(indices[:, rank]):
-            if j not in labels:
-                col = names[j]
-                labels[j] = _label(frame[col], col, kinds[col], medians.get(col, np.nan))
-            rows = indices[:, rank] == j
-            text[rows] = labels[j][rows]
-        amounts = np.char.mod("%+.2f", values[:, rank].astype(float))
-        out[f"driver_{rank + 1}"] = pd.Series(text, index=frame.index) + " (" + amounts + ")"
+    vocab: list[str] = []
+    labels = np.zeros(indices.shape, dtype=np.int64)
+    for j in np.unique(indices).tolist():
+        col = names[j]
+        words, codes = _labels(frame[col], col, kinds[col], medians.get(col, np.nan))
+        rows, ranks = np.nonzero(indices == j)
+        labels[rows, ranks] = codes[rows] + len(vocab)
+        vocab += words
+    out = {
+        f"driver_{rank + 1}": _with_amounts(vocab, labels[:, rank], values[:, rank])
+        for rank in range(indices.shape[1])
+    }
     return pd.DataFrame(out, index=frame.index)
 
 
-def _label(values: pd.Series, col: str, kind: str, median: float) -> np.ndarray:
-    missing = values.isna().to_numpy()
+def _with_amounts(vocab: list[str], labels: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``"<label> (+0.42)"`` per row, formatted once per distinct (label, amount) pair."""
+    amounts, amount_codes = np.unique(np.round(values, 2), return_inverse=True)
+    pair_of_row, pairs = pd.factorize(labels * len(amounts) + amount_codes.ravel())
+    texts = [
+        f"{vocab[key // len(amounts)]} ({amounts[key % len(amounts)].item():+.2f})"
+        for key in pairs.tolist()
+    ]
+    return np.asarray(texts, dtype=object)[pair_of_row]
+
+
+def _labels(values: pd.Series, col: str, kind: str, median: float) -> tuple[list[str], np.ndarray]:
+    """Label words for one column and each row's code into them (the last word is missing)."""
     if kind == "categorical":
-        shown = values.astype(str).to_numpy(dtype=object)
-        return np.where(missing, f"{col} missing", col + "=" + shown.astype(str)).astype(object)
-    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    if kind == "boolean":
-        word = np.where(x > 0.5, "yes", "no")
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        words = [f"{col}={u}" for u in uniques]
     else:
-        word = np.where(x > median, "high", np.where(x < median, "low", "typical"))
-    return np.where(np.isnan(x), f"{col} missing", col + " " + word.astype(object)).astype(object)
+        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        if kind == "boolean":
+            words, codes = [f"{col} no", f"{col} yes"], (x > 0.5).astype(np.int64)
+        else:
+            words = [f"{col} low", f"{col} typical", f"{col} high"]
+            codes = np.where(x > median, 2, np.where(x < median, 0, 1))
+        codes = np.where(np.isnan(x), -1, codes)
+    return [*words, f"{col} missing"], np.where(codes < 0, len(words), codes)

@@ -110,7 +110,10 @@ class FramePreparer(TransformerMixin, BaseEstimator):
 
     def _numeric_block(self, X: pd.DataFrame) -> np.ndarray:
         cols = self._quantitative()
-        block = X[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
+        frame = X[cols]
+        if not all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes):
+            frame = frame.apply(pd.to_numeric, errors="coerce")
+        block = frame.to_numpy(dtype=float, copy=True)
         for col, sentinels in (self.missing_values or {}).items():
             j = cols.index(col)
             block[np.isin(block[:, j], np.asarray(sentinels, dtype=float)), j] = np.nan
@@ -118,9 +121,8 @@ class FramePreparer(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _codes(values: pd.Series, categories: list[str]) -> np.ndarray:
-        missing = values.isna().to_numpy()
-        known = pd.Categorical(values.astype(str).where(~missing), categories=categories[:-1])
-        codes = known.codes.astype(float)
-        codes[codes < 0] = np.nan
-        codes[missing] = len(categories) - 1
-        return codes
+        """Training-category codes as floats, via each distinct value once (fast on 1M rows)."""
+        row_code, uniques = pd.factorize(values, use_na_sentinel=True)
+        known = pd.Index(categories[:-1]).get_indexer([str(u) for u in uniques])
+        lookup = np.append(np.where(known < 0, np.nan, known), len(categories) - 1)
+        return lookup[row_code]

@@ -1,0 +1,62 @@
+"""``prospect send`` and ``prospect responses``: what happens after a list is approved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from prospect.cli.app import app, console, fail
+from prospect.exceptions import ProspectError
+from prospect.outcomes import mark_sent, report_responses
+from prospect.settings import get_settings
+from prospect.store import make_engine, session_scope, upgrade
+
+
+@app.command()
+def send(
+    campaign_id: int = typer.Argument(..., help="An approved campaign."),
+    channel: str = typer.Option("sms", "--channel", help="Channel the list was sent on."),
+) -> None:
+    """Record the approved list as contacted (control group excluded) for later contact caps."""
+    settings = get_settings()
+    upgrade(settings.db_url)
+    try:
+        with session_scope(make_engine(settings.db_url)) as session:
+            n = mark_sent(session, campaign_id, channel=channel, actor="cli")
+    except ProspectError as exc:
+        fail(exc)
+    message = f"recorded {n} contacts" if n else "already recorded as sent; nothing written"
+    console.print(f"campaign {campaign_id}: {message}")
+
+
+@app.command()
+def responses(
+    campaign_id: int = typer.Argument(..., help="A sent campaign."),
+    file: Path = typer.Argument(..., help="CSV with user_id and optionally took_card (0/1)."),
+) -> None:
+    """Load who took a card and report the take-up of contacted targets against control."""
+    settings = get_settings()
+    upgrade(settings.db_url)
+    try:
+        with session_scope(make_engine(settings.db_url)) as session:
+            report = report_responses(session, settings, campaign_id, file)
+    except (ProspectError, ValueError) as exc:
+        fail(exc)
+    level = int(report["confidence"] * 100)
+    for group in ("contacted", "control"):
+        r = report[group]
+        if not r["n"]:
+            console.print(f"{group:9s} nobody in this group")
+            continue
+        console.print(
+            f"{group:9s} {r['takers']:>7} / {r['n']:<7} take-up {r['rate']:.2%} "
+            f"({level}% CI {r['ci_low']:.2%} to {r['ci_high']:.2%})"
+        )
+    if report["uplift"]:
+        u = report["uplift"]
+        console.print(
+            f"uplift    {u['difference']:+.2%} ({level}% CI {u['ci_low']:+.2%} to "
+            f"{u['ci_high']:+.2%})"
+        )
+    console.print(f"written to {report['path']}", markup=False)

@@ -1,0 +1,114 @@
+"""Model commands: ``prospect train``, ``prospect promote`` and ``prospect models``."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Column, Table
+
+from prospect import registry
+from prospect.cli.app import app, console, fail
+from prospect.exceptions import ProspectError
+from prospect.training import STEPS, LibraryVersionWarning, TrainingConfig, train
+
+
+def _quiet_alembic() -> None:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@app.command("train")
+def train_command(
+    data: Path = typer.Option(..., "--data", help="Folder of monthly batch files."),
+    spec: str = typer.Option("subscriber_5g", "--spec", help="Built-in spec name or YAML path."),
+    seed: int = typer.Option(0, "--seed", help="Seed of every random step."),
+    folds: int = typer.Option(2, "--folds", min=1, help="Time folds in the model card."),
+    personas: int | None = typer.Option(None, "--personas", help="Fixed persona count."),
+    promote: bool = typer.Option(False, "--promote", help="Promote the bundle when done."),
+) -> None:
+    """Fit personas, propensity and scorecard (latest month held out) into a model bundle."""
+    _quiet_alembic()
+    config = TrainingConfig(seed=seed, n_folds=folds, n_personas=personas)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    started = time.perf_counter()
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("training", total=len(STEPS))
+
+        def step(name: str) -> None:
+            progress.update(task, description=f"[{STEPS.index(name) + 1}/{len(STEPS)}] {name}")
+            console.log(f"{name} ...")
+
+        try:
+            result = train(data, spec, config=config, on_step=step)
+        except (ValueError, OSError, ProspectError) as exc:
+            fail(str(exc))
+    if not result.created:
+        console.print(f"model bundle {result.version} already exists for these data, spec, "
+                      f"parameters and seed; nothing trained.", markup=False)  # fmt: skip
+    else:
+        console.print(f"wrote model bundle {result.version} in "
+                      f"{time.perf_counter() - started:.0f} s to {result.directory}",
+                      soft_wrap=True, markup=False)  # fmt: skip
+        _print_metrics(result.manifest["metrics"])
+    if promote:
+        promote_command(result.version)
+    elif result.created:
+        console.print(f"promote it with: prospect promote {result.version}", markup=False)
+
+
+def _print_metrics(metrics: dict[str, Any]) -> None:
+    prop, card = metrics["propensity"], metrics["scorecard"]
+    console.print(f"test month: propensity PR-AUC {_fmt(prop['pr_auc'])}, ROC-AUC "
+                  f"{_fmt(prop['roc_auc'])}; scorecard ROC-AUC {_fmt(card['roc_auc'])}, "
+                  f"KS {_fmt(card['ks'])}", markup=False)  # fmt: skip
+    ratio = metrics.get("oracle_pr_auc_ratio")
+    if ratio is not None:
+        console.print(f"propensity PR-AUC / oracle PR-AUC: {ratio:.3f}", markup=False)
+
+
+@app.command("promote")
+def promote_command(
+    version: str = typer.Argument(..., help="Bundle version to score with."),
+) -> None:
+    """Make a trained bundle the one used for scoring (exactly one is active)."""
+    _quiet_alembic()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LibraryVersionWarning)
+        try:
+            row = registry.promote(version)
+        except ProspectError as exc:
+            fail(str(exc))
+    for warning in caught:
+        console.print(f"warning: {warning.message}", style="yellow", markup=False)
+    console.print(f"promoted {row['version']}; new runs score with it.", markup=False)
+
+
+@app.command("models")
+def models_command() -> None:
+    """List trained bundles with their test-month metrics and which one is active."""
+    _quiet_alembic()
+    rows = registry.list_versions()
+    if not rows:
+        console.print("no model bundles yet; run `prospect train --data DIR`.", markup=False)
+        return
+    table = Table("active", "created", "PR-AUC", "vs oracle", "risk AUC", "KS")
+    table.columns.insert(0, Column("version", no_wrap=True))
+    for row in rows:
+        prop = row["metrics"].get("propensity", {})
+        risk = row["metrics"].get("scorecard", {})
+        table.add_row(
+            row["version"], "*" if row["is_active"] else "",
+            row["created_at"].strftime("%Y-%m-%d %H:%M"), _fmt(prop.get("pr_auc")),
+            _fmt(row["metrics"].get("oracle_pr_auc_ratio")), _fmt(risk.get("roc_auc")),
+            _fmt(risk.get("ks")),
+        )  # fmt: skip
+    console.print(table)
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"

@@ -1,0 +1,199 @@
+"""``prospect run`` / ``runs`` / ``worker`` / ``beat``: the monthly run from the command line.
+
+``run`` queues the month for the workers (``--wait`` follows it to the end); ``--inline`` runs
+it in this process without Celery. ``worker`` and ``beat`` start the Celery processes with
+defaults for a small machine. The worker package is imported only inside ``run`` (it is an
+entry point, not a library).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from prospect.cli.app import app, console, fail
+from prospect.exceptions import ProspectError
+from prospect.pipeline import RunResult, RunState, get_state, result_of, run_month
+from prospect.pipeline.state import run_session
+from prospect.settings import get_settings
+from prospect.store import Run, upgrade
+
+ENDED = ("draft", "quarantined", "failed", "approved", "rejected")
+_STYLE = {"draft": "green", "approved": "green", "quarantined": "bold red", "failed": "bold red"}
+CELERY = [sys.executable, "-m", "celery", "-A", "worker.celery_app"]
+
+
+class Pool(StrEnum):
+    prefork = "prefork"
+    solo = "solo"
+
+
+@app.command()
+def run(
+    month: str = typer.Option(..., "--month", help="Month to run, YYYY-MM."),
+    batch: Path | None = typer.Option(None, "--batch", help="Batch file (default: landing)."),
+    config: Path | None = typer.Option(None, "--config", help="Campaign config YAML."),
+    wait: bool = typer.Option(False, "--wait", help="Follow the run until it ends."),
+    inline: bool = typer.Option(False, "--inline", help="Run in this process, no Celery."),
+    partitions: int | None = typer.Option(None, "--partitions", min=1, help="User partitions."),
+    spawn_worker: bool = typer.Option(
+        False,
+        "--spawn-worker",
+        help="Start a worker for this run and stop it after (implies "
+        "--wait): the whole demo on the embedded SQLite broker, no server needed.",
+    ),
+    timeout: float = typer.Option(1800, "--timeout", help="Seconds --wait waits at most."),
+) -> None:
+    """Run the month: gate, personas, propensity, risk, selection, draft campaign."""
+    settings = get_settings()
+    try:
+        if inline:
+            result = run_month(
+                batch or _landing(month),
+                month,
+                config,
+                settings=settings,
+                n_partitions=partitions or 1,
+                requested_by="cli",
+            )
+            _show(result)
+            return
+        from worker.tasks import enqueue_run
+
+        worker = _start_worker(Pool.solo, 1) if spawn_worker else None
+        try:
+            run_id = enqueue_run(
+                month, str(batch) if batch else None, "cli", config=config, partitions=partitions
+            )
+            console.print(f"queued run {run_id}", soft_wrap=True)
+            if wait or spawn_worker:
+                _show(_wait(run_id, timeout))
+        finally:
+            _stop(worker)
+    except ProspectError as exc:
+        fail(exc)
+
+
+def _landing(month: str) -> Path:
+    from prospect.pipeline import batch_for_month
+
+    return batch_for_month(get_settings(), month)
+
+
+def _wait(run_id: str, timeout: float) -> RunResult:
+    settings = get_settings()
+    deadline = time.monotonic() + timeout
+    with console.status(f"run {run_id}: queued") as status:
+        while time.monotonic() < deadline:
+            state = get_state(settings, run_id)
+            if state is not None and state.status in ENDED:
+                return result_of(settings, run_id)
+            status.update(f"run {run_id}: {state.status if state else 'queued'}")
+            time.sleep(1.0)
+    fail(f"run {run_id} did not end within {timeout:g} s; follow it with `prospect runs`.", 3)
+    raise AssertionError("unreachable")
+
+
+def _show(result: RunResult) -> None:
+    state = result.state
+    style = _STYLE.get(state.status, "yellow")
+    console.print(f"run {state.run_id} ({state.month}): [{style}]{state.status}[/]")
+    if state.failure_reason:
+        console.print(f"reason: {state.failure_reason}", soft_wrap=True, markup=False)
+    if state.timings:
+        steps = ", ".join(f"{k} {v:.1f}s" for k, v in state.timings.items())
+        console.print(f"timings: {steps}", soft_wrap=True)
+    if result.campaign_id is not None:
+        report = get_settings().reports_dir / "campaigns" / state.run_id / "summary.html"
+        console.print(f"draft campaign {result.campaign_id}; summary {report}", soft_wrap=True)
+    if state.status in ("failed", "quarantined"):
+        raise typer.Exit(1)
+
+
+@app.command()
+def runs(limit: int = typer.Option(20, "--limit", min=1, help="Newest runs to list.")) -> None:
+    """List runs, newest first, with their status and timings."""
+    settings = get_settings()
+    upgrade(settings.db_url)
+    with run_session(settings) as session:
+        rows = [
+            RunState.of(r) for r in session.query(Run).order_by(Run.created_at.desc()).limit(limit)
+        ]
+    table = Table(title=f"Runs ({len(rows)})")
+    table.add_column("run id", no_wrap=True)
+    for header in ("month", "status", "created", "wall s", "reason"):
+        table.add_column(header, overflow="fold")
+    for r in rows:
+        ended = r.finished_at
+        seconds = f"{(ended - r.created_at).total_seconds():.1f}" if ended else ""
+        status = f"[{_STYLE.get(r.status, 'yellow')}]{r.status}[/]"
+        table.add_row(
+            r.run_id,
+            r.month,
+            status,
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            seconds,
+            (r.failure_reason or "")[:120],
+        )
+    console.print(table)
+
+
+def _worker_command(pool: Pool, concurrency: int, loglevel: str) -> list[str]:
+    return [
+        *CELERY,
+        "worker",
+        "--pool",
+        pool.value,
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        loglevel,
+        "-Q",
+        "prospect",
+        "-n",
+        f"prospect-{os.getpid()}@%h",
+    ]
+
+
+def _start_worker(pool: Pool, concurrency: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(_worker_command(pool, concurrency, "WARNING"))
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@app.command()
+def worker(
+    concurrency: int = typer.Option(
+        min(2, os.cpu_count() or 1), "--concurrency", min=1, help="Worker processes."
+    ),
+    pool: Pool = typer.Option(Pool.prefork, "--pool", help="prefork (processes) or solo."),
+    loglevel: str = typer.Option("INFO", "--loglevel", help="Celery log level."),
+) -> None:
+    """Start a Celery worker for run tasks (replaces this process)."""
+    command = _worker_command(pool, concurrency, loglevel)
+    os.execv(command[0], command)
+
+
+@app.command()
+def beat(loglevel: str = typer.Option("INFO", "--loglevel", help="Celery log level.")) -> None:
+    """Start Celery beat: scans the landing folder on ``PROSPECT_SCHEDULE_CRON``."""
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command = [*CELERY, "beat", "--loglevel", loglevel]
+    os.execv(command[0], command)

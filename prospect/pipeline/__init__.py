@@ -1,0 +1,30 @@
+"""The monthly run: plan (run id from batch, model and config), validate, partition, score,
+select and publish — as plain functions of a run id that the worker tasks wrap.
+"""
+
+from prospect.pipeline.exceptions import (
+    BatchNotFoundError,
+    PartitionsPendingError,
+    RunError,
+)
+from prospect.pipeline.landing import batch_for_month, find_new_batch, month_of
+from prospect.pipeline.partitions import partition_batch
+from prospect.pipeline.plan import RunPlan, load_plan, prepare_run, run_dir
+from prospect.pipeline.run import RunResult, execute, plan_month, result_of, run_month
+from prospect.pipeline.runid import config_hash, derive_run_id
+from prospect.pipeline.state import RunState, fail, get_state, mark, stopped
+from prospect.pipeline.steps import (
+    partitions_pending,
+    publish_step,
+    score_step,
+    select_step,
+    validate_step,
+)
+
+__all__ = [
+    "BatchNotFoundError", "PartitionsPendingError", "RunError",
+    "RunPlan", "RunResult", "RunState", "batch_for_month", "config_hash", "derive_run_id",
+    "execute", "fail", "find_new_batch", "get_state", "load_plan", "mark", "month_of",
+    "partition_batch", "partitions_pending", "plan_month", "prepare_run", "publish_step",
+    "result_of", "run_dir", "run_month", "score_step", "select_step", "stopped", "validate_step",
+]  # fmt: skip

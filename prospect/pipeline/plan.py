@@ -1,0 +1,138 @@
+"""The plan of one run: what it reads and with which model and config, and where it writes.
+
+A run is prepared once: the batch checksum, model version and config hash give the run id, the
+``runs`` row is created (status ``queued``) and the plan is written as JSON under the run's
+folder, so every later step — on any worker host sharing the artifact folder — needs only the
+run id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from prospect.io import file_checksum
+from prospect.pipeline.exceptions import RunError
+from prospect.pipeline.runid import config_hash, derive_run_id
+from prospect.settings import Settings
+from prospect.store import get_or_create_run, make_engine, session_scope, upgrade
+from prospect.targeting import CampaignConfig
+
+DEFAULT_SPEC = "subscriber_5g"
+DEFAULT_PARTITIONS = 8
+RUN_FIELDS = ("month", "batch_path", "batch_checksum", "model_version", "config_hash")
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Inputs of a run, stored as ``plan.json`` in :func:`run_dir`."""
+
+    run_id: str
+    month: str
+    batch_path: str
+    batch_checksum: str
+    model_version: str
+    config: dict[str, Any]
+    config_hash: str
+    n_partitions: int
+    spec_name: str = DEFAULT_SPEC
+
+    @property
+    def campaign_config(self) -> CampaignConfig:
+        return CampaignConfig.model_validate(self.config)
+
+    @property
+    def as_of(self) -> date:
+        """First day after the batch month: the date contact rules are judged at, fixed by the
+        month (not the wall clock) so a re-run selects the same list."""
+        year, month = (int(p) for p in self.month.split("-"))
+        return date(year + month // 12, month % 12 + 1, 1)
+
+
+def run_dir(settings: Settings, run_id: str) -> Path:
+    """The folder every file of run ``run_id`` lives under (shared by all worker hosts)."""
+    return settings.artifacts_dir / "runs" / run_id
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write JSON through a temporary file and a rename, so readers see all of it or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
+    """Write a Parquet file through a uniquely named temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+def load_plan(settings: Settings, run_id: str) -> RunPlan:
+    """The stored plan of ``run_id``."""
+    path = run_dir(settings, run_id) / "plan.json"
+    try:
+        return RunPlan(**json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise RunError(f"run {run_id!r} has no plan at {path}; was it prepared?") from exc
+
+
+def check_month(month: str) -> str:
+    """``month`` if it is ``YYYY-MM``; ValueError naming it otherwise."""
+    parts = month.split("-") if isinstance(month, str) else []
+    ok = len(parts) == 2 and len(parts[0]) == 4 and parts[1].isdigit() and parts[0].isdigit()
+    if not ok or not 1 <= int(parts[1]) <= 12:
+        raise ValueError(f"month must be YYYY-MM; got {month!r}.")
+    return month
+
+
+def prepare_run(
+    batch: Path,
+    month: str,
+    config: CampaignConfig,
+    model_version: str,
+    *,
+    settings: Settings,
+    n_partitions: int = DEFAULT_PARTITIONS,
+    requested_by: str | None = None,
+) -> tuple[RunPlan, bool]:
+    """Create (or find) the run of ``batch`` x ``model_version`` x ``config``.
+
+    Returns the plan and whether the run was created now; an existing run keeps its row,
+    status and plan.
+    """
+    batch = Path(batch).resolve()
+    checksum = file_checksum(batch)
+    digest = config_hash(config)
+    run_id = derive_run_id(checksum, model_version, digest)
+    plan = RunPlan(
+        run_id=run_id,
+        month=check_month(month),
+        batch_path=str(batch),
+        batch_checksum=checksum,
+        model_version=model_version,
+        config=config.model_dump(mode="json"),
+        config_hash=digest,
+        n_partitions=n_partitions,
+    )
+    fields = {k: getattr(plan, k) for k in RUN_FIELDS}
+    upgrade(settings.db_url)
+    engine = make_engine(settings.db_url)
+    try:
+        with session_scope(engine, immediate=True) as session:
+            _, created = get_or_create_run(session, run_id, fields, requested_by=requested_by)
+    finally:
+        engine.dispose()
+    path = run_dir(settings, run_id) / "plan.json"
+    if created or not path.is_file():
+        write_json_atomic(path, asdict(plan))
+    return (load_plan(settings, run_id) if not created else plan), created

@@ -1,0 +1,63 @@
+"""Scoring a partition with a registered model bundle, and the frame targeting selects from.
+
+A worker process loads each model version once (checked against the registry's checksum) and
+keeps it for the partitions that follow; a run always scores with the version it was planned
+with, even if another version was promoted meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import pandas as pd
+
+from prospect import registry
+from prospect.settings import Settings
+from prospect.spec import DatasetSpec
+
+logger = logging.getLogger(__name__)
+
+SCORE_COLUMNS = ("persona", "persona_name", "p_demand", "drivers", "pd", "score_points", "reasons")
+ELIGIBILITY_COLUMNS = ("msisdn", "real_name_verified", "age", "is_blacklisted", "has_card")
+_LOADED: dict[tuple[str, str], Scorer] = {}
+_KEEP = 2  # model versions kept in memory per process
+
+
+class Scorer(Protocol):
+    """What a run needs of a model bundle: its version and per-subscriber scores."""
+
+    version: str
+
+    def score(self, df: pd.DataFrame) -> pd.DataFrame: ...
+
+
+def active_model_version(settings: Settings) -> str:
+    """Version of the promoted bundle, which a new run scores with (NoActiveModelError when
+    none is promoted)."""
+    return registry.active_version(settings)
+
+
+def load_scorer(settings: Settings, model_version: str) -> Scorer:
+    """The bundle of ``model_version``, loaded once per process and database."""
+    key = (settings.db_url, model_version)
+    if key not in _LOADED:
+        logger.info("loading model bundle %s", model_version)
+        while len(_LOADED) >= _KEEP:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = registry.load_bundle(settings, model_version)
+    return _LOADED[key]
+
+
+def scored_frame(scorer: Scorer, frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """One row per subscriber: id, the eligibility fields and the bundle's scores."""
+    scores = scorer.score(frame)
+    missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
+    if missing:
+        raise ValueError(f"the model bundle's scores lack column(s) {missing}.")
+    out = pd.DataFrame({"user_id": frame[spec.id_column].astype(str).to_numpy()})
+    for col in ELIGIBILITY_COLUMNS:
+        out[col] = frame[col].to_numpy() if col in frame.columns else float("nan")
+    for col in SCORE_COLUMNS:
+        out[col] = scores[col].to_numpy()
+    return out

@@ -1,0 +1,253 @@
+"""The steps of a monthly run, each a function of the run id that a worker task wraps.
+
+Every step writes under a deterministic key in the run folder (through a temporary file and a
+rename) and first looks for what an earlier delivery of the same step left, so running a step
+twice does no harm. Order: :func:`validate_step` -> :func:`score_step` for each partition ->
+:func:`select_step` -> :func:`publish_step`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.exc import IntegrityError
+
+from prospect.io import read_batch
+from prospect.pipeline import inputs
+from prospect.pipeline.exceptions import PartitionsPendingError
+from prospect.pipeline.partitions import partition_batch, partition_path
+from prospect.pipeline.plan import (
+    RunPlan,
+    load_plan,
+    run_dir,
+    write_json_atomic,
+    write_parquet_atomic,
+)
+from prospect.pipeline.scoring import load_scorer, scored_frame
+from prospect.pipeline.state import get_state, mark, reached, run_session
+from prospect.quality import gate_batch
+from prospect.settings import Settings
+from prospect.spec import load_spec
+from prospect.store import Run, save_campaign, set_run_status
+from prospect.targeting import CampaignList, build_campaign, shortlist, write_campaign_summary
+from prospect.targeting.eligibility import count_reasons, exclusion_reasons
+from prospect.targeting.value import expected_value
+
+logger = logging.getLogger(__name__)
+
+
+def shortlist_marker(settings: Settings, run_id: str, index: int) -> Path:
+    """The JSON a scored partition leaves last: its presence means the partition is done."""
+    return run_dir(settings, run_id) / "shortlist" / f"part-{index:04d}.json"
+
+
+def validate_step(run_id: str, settings: Settings) -> str:
+    """Gate the batch; on pass or warn split it into partitions and move the run to scoring.
+
+    Returns the gate outcome (``pass``, ``warn``, ``quarantine``); a quarantined batch ends the
+    run as ``quarantined`` with the report's failures as the reason.
+    """
+    plan = load_plan(settings, run_id)
+    state = get_state(settings, run_id)
+    if state is not None and state.status == "quarantined":
+        return "quarantine"
+    if state is not None and reached(state.status, "scoring"):
+        return "pass"
+    mark(settings, run_id, "validating")
+    started = time.perf_counter()
+    gate = gate_batch(
+        Path(plan.batch_path),
+        load_spec(plan.spec_name),
+        month=plan.month,
+        reference=inputs.reference_batch(settings, plan),
+        settings=settings,
+    )
+    seconds = {"validate": time.perf_counter() - started}
+    if gate.outcome == "quarantine":
+        reason = inputs.quarantine_reason(gate)
+        mark(
+            settings,
+            run_id,
+            "quarantined",
+            failure_reason=reason,
+            timings=seconds,
+            dq_report_id=gate.report_id,
+        )
+        return gate.outcome
+    outcome, report_id = gate.outcome, gate.report_id
+    del gate  # the gate's frame is the whole batch: free it before partitioning
+    started = time.perf_counter()
+    _partition(plan, settings)
+    inputs.snapshot_contact_rules(settings, run_id)
+    seconds["partition"] = time.perf_counter() - started
+    mark(settings, run_id, "scoring", timings=seconds, dq_report_id=report_id)
+    return outcome
+
+
+def _partition(plan: RunPlan, settings: Settings) -> list[Path]:
+    out = run_dir(settings, plan.run_id) / "partitions"
+    spec = load_spec(plan.spec_name)
+    return partition_batch(Path(plan.batch_path), spec, out, plan.n_partitions, month=plan.month)
+
+
+def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
+    """Score partition ``index`` and keep only its rows that can reach the final list.
+
+    Writes the scored partition, its shortlist and (last) a JSON of its counts; a partition
+    whose JSON exists is not scored again. Returns the counts.
+    """
+    marker = shortlist_marker(settings, run_id, index)
+    if marker.is_file():
+        return dict(json.loads(marker.read_text(encoding="utf-8")))
+    started = time.perf_counter()
+    plan = load_plan(settings, run_id)
+    spec = load_spec(plan.spec_name)
+    part = partition_path(run_dir(settings, run_id) / "partitions", index)
+    scored = scored_frame(
+        load_scorer(settings, plan.model_version), read_batch(part, spec, month=plan.month), spec
+    )
+    write_parquet_atomic(scored, run_dir(settings, run_id) / "scored" / part.name)
+    counts = _shortlist(scored, plan, settings, marker.with_suffix(".parquet"))
+    counts["seconds"] = round(time.perf_counter() - started, 3)
+    write_json_atomic(marker, counts)
+    logger.info(
+        "run %s partition %d: %d scored, %d shortlisted",
+        run_id,
+        index,
+        counts["n_scored"],
+        counts["n_shortlisted"],
+    )
+    return counts
+
+
+def _shortlist(scored: pd.DataFrame, plan: RunPlan, settings: Settings, out: Path) -> dict:
+    config = plan.campaign_config
+    suppressed, contacts = inputs.load_contact_rules(settings, plan.run_id)
+    rules = {"suppressed": suppressed, "contacts": contacts, "as_of": plan.as_of}
+    reasons = exclusion_reasons(
+        scored, config, expected_value(scored["p_demand"], scored["pd"], config), **rules
+    )
+    short = shortlist(scored, config, **rules)
+    write_parquet_atomic(short, out)
+    return {
+        "n_scored": len(scored),
+        "n_eligible": int(reasons.isna().sum()),
+        "n_shortlisted": len(short),
+        "exclusions": count_reasons(reasons),
+    }
+
+
+def partitions_pending(settings: Settings, plan: RunPlan) -> list[int]:
+    """Indices of the partitions not scored yet."""
+    return [
+        i
+        for i in range(plan.n_partitions)
+        if not shortlist_marker(settings, plan.run_id, i).is_file()
+    ]
+
+
+def select_step(run_id: str, settings: Settings) -> dict[str, Any]:
+    """Select the campaign list from the merged shortlists; equal to selecting on all rows.
+
+    Raises PartitionsPendingError while a partition is unscored. Writes the ranked targets and
+    the summary (JSON + HTML report); returns the summary.
+    """
+    plan = load_plan(settings, run_id)
+    out = run_dir(settings, run_id) / "selection"
+    if (out / "summary.json").is_file():
+        return dict(json.loads((out / "summary.json").read_text(encoding="utf-8")))
+    pending = partitions_pending(settings, plan)
+    if pending:
+        raise PartitionsPendingError(f"run {run_id}: partitions {pending} are not scored yet.")
+    state = get_state(settings, run_id)
+    if state is not None and state.status == "scoring":
+        mark(settings, run_id, "selecting", timings=_score_timings(settings, plan))
+    started = time.perf_counter()
+    campaign = _select(plan, settings)
+    write_campaign_summary(campaign, settings.reports_dir / "campaigns" / run_id)
+    write_parquet_atomic(campaign.targets, out / "targets.parquet")
+    write_json_atomic(out / "timing.json", {"select": time.perf_counter() - started})
+    write_json_atomic(out / "summary.json", campaign.summary)
+    return campaign.summary
+
+
+def _score_timings(settings: Settings, plan: RunPlan) -> dict[str, float]:
+    seconds = [
+        json.loads(shortlist_marker(settings, plan.run_id, i).read_text())["seconds"]
+        for i in range(plan.n_partitions)
+    ]
+    return {"score": sum(seconds), "score_slowest_partition": max(seconds)}
+
+
+def _select(plan: RunPlan, settings: Settings) -> CampaignList:
+    counts = [
+        json.loads(shortlist_marker(settings, plan.run_id, i).read_text())
+        for i in range(plan.n_partitions)
+    ]
+    merged = pd.concat(
+        [
+            pd.read_parquet(shortlist_marker(settings, plan.run_id, i).with_suffix(".parquet"))
+            for i in range(plan.n_partitions)
+        ],
+        ignore_index=True,
+    )
+    suppressed, contacts = inputs.load_contact_rules(settings, plan.run_id)
+    campaign = build_campaign(
+        merged,
+        plan.campaign_config,
+        campaign_key=plan.run_id,
+        suppressed=suppressed,
+        contacts=contacts,
+        as_of=plan.as_of,
+    )
+    return inputs.with_partition_counts(campaign, counts)
+
+
+def publish_step(run_id: str, settings: Settings) -> int:
+    """Store the draft campaign and its targets, and mark the run ``draft``, in one transaction.
+
+    Idempotent by run id: the store keeps one campaign per run. Returns the campaign id.
+    """
+    plan = load_plan(settings, run_id)
+    out = run_dir(settings, run_id) / "selection"
+    started = time.perf_counter()
+    targets = pd.read_parquet(out / "targets.parquet")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    timing = json.loads((out / "timing.json").read_text(encoding="utf-8"))
+    fields = {
+        "month": plan.month,
+        "name": f"{plan.config.get('name', 'campaign')} {plan.month}",
+        "config": plan.config,
+        "summary": summary,
+        "model_version": plan.model_version,
+    }
+    try:
+        return _publish(settings, run_id, fields, targets, timing, started)
+    except IntegrityError:
+        # A concurrent delivery (PostgreSQL lets both start) committed the campaign first.
+        logger.info("run %s: campaign stored by a concurrent delivery", run_id)
+        return _publish(settings, run_id, fields, targets, timing, started)
+
+
+def _publish(
+    settings: Settings,
+    run_id: str,
+    fields: dict[str, Any],
+    targets: pd.DataFrame,
+    timing: dict[str, float],
+    started: float,
+) -> int:
+    with run_session(settings) as session:
+        campaign = save_campaign(session, run_id, fields, targets)
+        run = session.get(Run, run_id)
+        if run is not None and not reached(run.status, "draft"):
+            timing["publish"] = time.perf_counter() - started
+            set_run_status(
+                session, run_id, "draft", timings={k: round(v, 3) for k, v in timing.items()}
+            )
+        return int(campaign.id)

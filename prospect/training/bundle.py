@@ -1,0 +1,85 @@
+"""The fitted model bundle: personas, card demand and credit risk for every subscriber.
+
+This is what the pipeline and the workers call per partition; every step is vectorised, so a
+million rows score in seconds rather than minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from prospect.model import PropensityModel
+from prospect.spec import DatasetSpec
+from prospect.training.scoring import PointsLookup, demand_and_drivers, dimension_points
+from risk import Scorecard
+from risk.grades import assign_grades
+from segmentation import PersonaSegmenter
+
+
+@dataclass
+class ModelBundle:
+    """A trained segmenter, propensity model and scorecard, with the spec they were fitted on.
+
+    Attributes
+    ----------
+    version : the bundle version (``m-<YYYYMM>-<hash8>``).
+    spec : the dataset spec of the training data; scored frames must be in its canonical form.
+    manifest : the bundle's ``manifest.json`` (library versions, data checksum, metrics ...).
+    """
+
+    version: str
+    spec: DatasetSpec
+    segmenter: PersonaSegmenter
+    propensity: PropensityModel
+    scorecard: Scorecard
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def _points(self) -> PointsLookup:
+        descriptions = {c.name: c.description or c.name for c in self.spec.columns}
+        return PointsLookup(self.scorecard, descriptions)
+
+    def assign_personas(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Id, ``persona`` (int id) and ``persona_name`` of every row, indexed like ``df``."""
+        ids = self.segmenter.predict(df)
+        names = pd.Series(self.segmenter.names_).reindex(ids).to_numpy(dtype=object)
+        return pd.DataFrame(
+            {self.spec.id_column: df[self.spec.id_column].to_numpy(), "persona": ids,
+             "persona_name": names},
+            index=df.index,
+        )  # fmt: skip
+
+    def score(self, df: pd.DataFrame, *, n_drivers: int = 3, n_reasons: int = 4) -> pd.DataFrame:
+        """Personas, card demand and risk of every row of a canonical frame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed like ``df``: id, ``persona``, ``persona_name``, ``p_demand`` (calibrated),
+            ``drivers`` (list of str, what pushed towards a card), ``pd``, ``score_points``,
+            ``grade`` (A best), ``reasons`` (list of str, what cost points) and
+            ``points_<dimension>`` sub-scores with ``points_base`` (they sum to the score).
+        """
+        out = self.assign_personas(df)
+        out["p_demand"], out["drivers"] = demand_and_drivers(self.propensity, df, n_drivers)
+        return pd.concat([out, self._risk(df, n_reasons)], axis=1)
+
+    def _risk(self, df: pd.DataFrame, n_reasons: int) -> pd.DataFrame:
+        lookup, scaling = self._points, self.scorecard.scaling_
+        codes = lookup.codes(df)
+        points, total = lookup.score(codes)
+        risk = pd.DataFrame(index=df.index)
+        risk["pd"] = 1.0 / (1.0 + np.exp((total - scaling.offset) / scaling.factor))
+        risk["score_points"] = total
+        risk["grade"] = assign_grades(total, self.scorecard.grade_cuts_)
+        risk["reasons"] = lookup.reasons(codes, n_reasons)
+        dims = dimension_points(points, lookup.features, self.scorecard.dimensions)
+        for name, values in dims.items():
+            risk[f"points_{name}"] = values
+        risk["points_base"] = self.scorecard.base_points_
+        return risk

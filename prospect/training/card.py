@@ -1,0 +1,128 @@
+"""Assembling the model card's dict: data, test metrics, folds, months, oracle, charts.
+
+Kept apart from fitting so that the evaluation of a bundle can be read in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from prospect.model import metrics
+from prospect.spec import DatasetSpec
+from prospect.training import evaluate as ev
+from prospect.training.charts import calibration_chart, lift_gain_chart
+from prospect.training.config import TrainingConfig
+from prospect.training.data import TrainingData
+from prospect.training.fit import fit_propensity, fit_scorecard
+
+LIFT_GAIN_PNG = "lift_gain.png"
+CALIBRATION_PNG = "calibration.png"
+
+
+def check_folds(config: TrainingConfig, months: list[str]) -> None:
+    """Each fold needs a month to train on before its test month."""
+    if config.n_folds > len(months) - 1:
+        raise ValueError(
+            f"n_folds must be at most {len(months) - 1} for {len(months)} months; "
+            f"got {config.n_folds}."
+        )
+
+
+def time_folds(
+    models: Any, data: TrainingData, spec: DatasetSpec, config: TrainingConfig,
+    on_fold: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Fold ``i`` tests one of the last ``n_folds`` months on models fitted on the months
+    before it; the last fold is the bundle's own models on the test month (no refit)."""
+    months = data.months
+    check_folds(config, months)
+    month_col = str(spec.month_column)
+    folds = []
+    for i, test_month in enumerate(months[-config.n_folds :], start=1):
+        train_months = [m for m in months if m < test_month]
+        if test_month == data.test_month:
+            propensity, scorecard = models.propensity, models.scorecard
+        else:
+            if on_fold is not None:
+                on_fold(test_month)
+            train = data.frame[data.frame[month_col].isin(train_months)]
+            propensity = fit_propensity(train, spec, config)
+            scorecard = fit_scorecard(train, spec, config)
+        test = data.frame[data.frame[month_col] == test_month]
+        folds.append({
+            "fold": i, "train_months": train_months, "test_month": test_month,
+            "propensity": ev.propensity_metrics(propensity, test, config.demand_label),
+            "scorecard": ev.scorecard_metrics(scorecard, test, config.risk_label),
+        })  # fmt: skip
+    return folds
+
+
+def test_month_card(
+    models: Any, data: TrainingData, spec: DatasetSpec, config: TrainingConfig,
+    data_dir: Path, chart_dir: Path,
+) -> dict[str, Any]:  # fmt: skip
+    """Test-month metrics, oracle comparison, lift/gain and calibration tables and charts."""
+    test = data.test(str(spec.month_column))
+    p_demand = models.propensity.predict_proba(test)[:, 1]
+    pd_ = models.scorecard.predict_proba(test[spec.feature_columns])[:, 1]
+    known = test[config.demand_label].notna().to_numpy()
+    y = test[config.demand_label].to_numpy()[known]
+    lift_gain = ev.lift_gain_table(y, p_demand[known])
+    calibration = metrics.reliability_table(y, p_demand[known]).to_dict("records")
+    return {
+        "metrics": {
+            "propensity": metrics.summary(y, p_demand[known]),
+            "scorecard": ev.scorecard_metrics(models.scorecard, test, config.risk_label),
+            "oracle": ev.oracle_comparison(data_dir, test, spec, config, p_demand, pd_),
+        },
+        "lift_gain": lift_gain,
+        "calibration": calibration,
+        "charts": {
+            "lift_gain": lift_gain_chart(lift_gain, chart_dir / LIFT_GAIN_PNG).name,
+            "calibration": calibration_chart(calibration, chart_dir / CALIBRATION_PNG).name,
+        },
+        "top_features": {
+            "propensity": ev.top_propensity_features(models.propensity, test, config.seed),
+            "scorecard": ev.top_scorecard_features(models.scorecard),
+        },
+    }
+
+
+def data_section(data: TrainingData, spec: DatasetSpec, config: TrainingConfig) -> dict:
+    """What the models were fitted and tested on: files, checksums, months and label counts."""
+    month_col = str(spec.month_column)
+    counts = data.frame.groupby(month_col).agg(
+        rows=(spec.id_column, "size"),
+        demand_labelled=(config.demand_label, "count"),
+        demand_rate=(config.demand_label, "mean"),
+        risk_labelled=(config.risk_label, "count"),
+        default_rate=(config.risk_label, "mean"),
+    )
+    return {
+        "files": data.files, "checksum": data.checksum, "train_months": data.train_months,
+        "test_month": data.test_month, "rows": int(len(data.frame)),
+        "months": _records(counts.reset_index()),
+    }  # fmt: skip
+
+
+def persona_records(segmenter: Any) -> list[dict[str, Any]]:
+    """The segmenter's persona profiles as JSON-ready records."""
+    return _records(segmenter.profiles_)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): _plain(v) for k, v in row.items()} for row in clean.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value

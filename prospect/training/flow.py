@@ -1,0 +1,181 @@
+"""``prospect train``: read the months, fit the three models, evaluate by time, write a bundle.
+
+The version is derived from the data checksum, the spec and the parameters before anything is
+fitted, so training the same inputs again finds the bundle and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from prospect import modelcard
+from prospect.settings import Settings, get_settings
+from prospect.spec import DatasetSpec, load_spec
+from prospect.training import card as cards
+from prospect.training.bundle import ModelBundle
+from prospect.training.config import TrainingConfig, bundle_version
+from prospect.training.data import TrainingData, load_training_data
+from prospect.training.evaluate import by_month
+from prospect.training.fit import fit_propensity, fit_scorecard, fit_segmenter
+from prospect.training.storage import (
+    MANIFEST_FILE,
+    library_versions,
+    read_manifest,
+    write_bundle,
+    write_json,
+)
+
+logger = logging.getLogger(__name__)
+
+PERSONAS_JSON = "personas.json"
+STEPS = ("read data", "personas", "propensity", "scorecard", "time folds", "model card", "write")
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Where the bundle is, and whether this call created it (False: same inputs, no-op)."""
+
+    version: str
+    directory: Path
+    created: bool
+    manifest: dict[str, Any]
+
+
+class StepClock:
+    """Forwards step names to a progress callback and records how long each step took."""
+
+    def __init__(self, on_step: Callable[[str], None] | None = None) -> None:
+        self.on_step = on_step
+        self.seconds: dict[str, float] = {}
+        self._current: tuple[str, float] | None = None
+
+    def __call__(self, name: str) -> None:
+        self._stop()
+        self._current = (name, time.perf_counter())
+        if self.on_step is not None:
+            self.on_step(name)
+
+    def _stop(self) -> None:
+        if self._current is not None:
+            name, started = self._current
+            self.seconds[name] = round(time.perf_counter() - started, 2)
+
+
+def spec_text(spec: DatasetSpec) -> str:
+    """The spec as canonical YAML: stored in the bundle and hashed into its version."""
+    return yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def train(
+    data_dir: Path,
+    spec_name: str = "subscriber_5g",
+    *,
+    config: TrainingConfig | None = None,
+    settings: Settings | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Fit personas, propensity and scorecard on all months but the latest; write the bundle.
+
+    ``on_step`` is called with each step's name from :data:`STEPS` as it starts (progress).
+    """
+    from prospect import registry  # registry imports the bundle; keep module loading one-way
+
+    config, settings = config or TrainingConfig(), settings or get_settings()
+    step = StepClock(on_step)
+    spec = load_spec(spec_name)
+    config.check(spec)
+    step("read data")
+    data = load_training_data(Path(data_dir), spec)
+    cards.check_folds(config, data.months)
+    text = spec_text(spec)
+    version = bundle_version(config, data.checksum, text, data.test_month)
+    directory = settings.models_dir / version
+    if (directory / MANIFEST_FILE).is_file():
+        registry.register(settings, directory)
+        logger.info("model bundle %s already exists; nothing to train", version)
+        return TrainResult(version, directory, False, read_manifest(directory))
+    bundle = _fit(data, spec, config, version, step)
+    _write(bundle, data, config, text, Path(data_dir), directory, step)
+    registry.register(settings, directory)
+    return TrainResult(version, directory, True, read_manifest(directory))
+
+
+def _fit(
+    data: TrainingData, spec: DatasetSpec, config: TrainingConfig, version: str,
+    step: Callable[[str], None],
+) -> ModelBundle:  # fmt: skip
+    train_rows = data.train(str(spec.month_column))
+    step("personas")
+    segmenter = fit_segmenter(train_rows, spec, config)
+    step("propensity")
+    propensity = fit_propensity(train_rows, spec, config)
+    step("scorecard")
+    scorecard = fit_scorecard(train_rows, spec, config)
+    return ModelBundle(version, spec, segmenter, propensity, scorecard)
+
+
+def _write(
+    bundle: ModelBundle, data: TrainingData, config: TrainingConfig, text: str,
+    data_dir: Path, directory: Path, step: StepClock,
+) -> None:  # fmt: skip
+    """Build everything in a temporary folder beside the target, then rename it into place."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    try:
+        card = _card(bundle, data, config, data_dir, work, step)
+        step("write")
+        write_json(work / PERSONAS_JSON, cards.persona_records(bundle.segmenter))
+        modelcard.write_model_card(card, work)
+        write_bundle(work, bundle, text, _manifest(card, config))
+        work.rename(directory)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    logger.info("wrote model bundle %s", directory)
+
+
+def _card(
+    bundle: ModelBundle, data: TrainingData, config: TrainingConfig, data_dir: Path,
+    work: Path, step: StepClock,
+) -> dict[str, Any]:  # fmt: skip
+    spec = bundle.spec
+    step("time folds")
+    folds = cards.time_folds(bundle, data, spec, config)
+    step("model card")
+    return {
+        "version": bundle.version,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "spec": spec.name,
+        "params": config.to_dict(),
+        "data": cards.data_section(data, spec, config),
+        **cards.test_month_card(bundle, data, spec, config, data_dir, work),
+        "folds": folds,
+        "by_month": by_month(bundle, data.frame, spec, config, data.test_month),
+        "personas": cards.persona_records(bundle.segmenter),
+        "libraries": library_versions(),
+        "step_seconds": step.seconds,
+    }
+
+
+def _manifest(card: dict[str, Any], config: TrainingConfig) -> dict[str, Any]:
+    oracle = card["metrics"]["oracle"]
+    return {
+        "version": card["version"], "created_at": card["created_at"], "spec": card["spec"],
+        "data_checksum": card["data"]["checksum"], "seed": config.seed,
+        "training_months": card["data"]["train_months"], "test_month": card["data"]["test_month"],
+        "params": config.to_dict(),
+        "metrics": {
+            "propensity": card["metrics"]["propensity"],
+            "scorecard": card["metrics"]["scorecard"],
+            "oracle_pr_auc_ratio": oracle["propensity"]["ratio"] if oracle else None,
+        },
+    }  # fmt: skip

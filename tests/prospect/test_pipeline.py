@@ -1,0 +1,336 @@
+"""The monthly run without Celery: run ids, streaming partitions, the landing folder, and
+whole runs through :func:`prospect.pipeline.run_month`."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from prospect.io import read_batch
+from prospect.pipeline import (
+    BatchNotFoundError,
+    batch_for_month,
+    config_hash,
+    derive_run_id,
+    find_new_batch,
+    month_of,
+    partition_batch,
+    prepare_run,
+)
+from prospect.pipeline.partitions import partition_of
+from prospect.spec import load_spec
+from prospect.targeting import load_campaign_config
+
+SPEC = load_spec("subscriber_5g")
+
+
+@pytest.fixture(scope="module")
+def small_months(tmp_path_factory) -> dict[str, Path]:
+    """The same 600 synthetic users as Parquet and as GBK CSV with Chinese headers."""
+    from prospect.synth import write_months
+
+    out = tmp_path_factory.mktemp("months")
+    parquet = write_months(out / "pq", 600, 1, seed=3)[0]
+    csv = write_months(
+        out / "csv", 600, 1, seed=3, fmt="csv", encoding="gbk", chinese_headers=True
+    )[0]
+    return {"parquet": parquet, "csv": csv}
+
+
+def test_run_id_depends_on_batch_model_and_config_only():
+    run_id = derive_run_id("abc", "m-1", "cfg")
+    assert run_id == derive_run_id("abc", "m-1", "cfg")
+    assert run_id.startswith("run-") and len(run_id) == 28
+    others = {
+        derive_run_id("abd", "m-1", "cfg"),
+        derive_run_id("abc", "m-2", "cfg"),
+        derive_run_id("abc", "m-1", "cfh"),
+    }
+    assert run_id not in others and len(others) == 3
+    with pytest.raises(ValueError, match="model_version must be a non-empty string; got ''"):
+        derive_run_id("abc", "", "cfg")
+
+
+def test_config_hash_ignores_yaml_layout_but_not_values(tmp_path):
+    import yaml
+
+    default = load_campaign_config()
+    reordered = tmp_path / "same.yaml"  # keys sorted, flow style, no comments
+    reordered.write_text(
+        yaml.safe_dump(default.model_dump(mode="json"), sort_keys=True, default_flow_style=True),
+        encoding="utf-8",
+    )
+    changed = default.model_copy(update={"control_share": 0.2})
+    assert config_hash(load_campaign_config(reordered)) == config_hash(default)
+    assert config_hash(changed) != config_hash(default)
+    with pytest.raises(TypeError, match="config must be a CampaignConfig; got dict"):
+        config_hash({"name": "x"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_partitions_hold_every_row_once_and_read_like_the_batch(small_months, tmp_path, fmt):
+    batch = small_months[fmt]
+    paths = partition_batch(batch, SPEC, tmp_path / "parts", 4)
+    parts = [read_batch(p, SPEC) for p in paths]
+    assert [p.name for p in paths] == [f"part-{i:04d}.parquet" for i in range(4)]
+    assert sum(len(p) for p in parts) == 600 and all(len(p) > 100 for p in parts)
+    merged = pd.concat(parts).set_index("user_id").sort_index()
+    pd.testing.assert_frame_equal(merged, read_batch(batch, SPEC).set_index("user_id").sort_index())
+
+
+def test_a_user_lands_in_the_same_partition_on_every_split(small_months, tmp_path):
+    import pyarrow as pa
+
+    ids = pa.array(["u1", "u2", "u3", "u1", None])
+    assert partition_of(ids, 8).tolist() == partition_of(ids, 8).tolist()
+    assert partition_of(ids, 8)[0] == partition_of(ids, 8)[3]
+    first = partition_batch(small_months["parquet"], SPEC, tmp_path / "a", 3)
+    second = partition_batch(small_months["csv"], SPEC, tmp_path / "b", 3)
+    for a, b in zip(first, second, strict=True):
+        assert set(read_batch(a, SPEC)["user_id"]) == set(read_batch(b, SPEC)["user_id"])
+
+
+def test_an_existing_split_is_reused_and_bad_counts_are_refused(small_months, tmp_path):
+    paths = partition_batch(small_months["parquet"], SPEC, tmp_path / "p", 2)
+    stamp = paths[0].stat().st_mtime_ns
+    assert partition_batch(small_months["parquet"], SPEC, tmp_path / "p", 2) == paths
+    assert paths[0].stat().st_mtime_ns == stamp
+    assert not (tmp_path / "p.tmp").exists()
+    with pytest.raises(ValueError, match="n_partitions must be an integer >= 1; got 0"):
+        partition_batch(small_months["parquet"], SPEC, tmp_path / "q", 0)
+
+
+def _land(settings, name: str, content: bytes, mtime: int) -> Path:
+    settings.landing_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.landing_dir / name
+    path.write_bytes(content)
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_find_new_batch_picks_the_newest_month_not_run_yet(settings):
+    assert find_new_batch(settings) is None
+    _land(settings, "subscribers_2026-08.csv", b"a", 100)
+    newest = _land(settings, "subscribers_2026-09.parquet", b"b", 50)
+    _land(settings, "notes.txt", b"c", 200)
+    _land(settings, "no_month.csv", b"d", 300)
+    assert find_new_batch(settings) == (newest.resolve(), "2026-09")
+    prepare_run(newest, "2026-09", load_campaign_config(), "m-1", settings=settings)
+    assert find_new_batch(settings) == (
+        (settings.landing_dir / "subscribers_2026-08.csv").resolve(),
+        "2026-08",
+    )
+    prepare_run(
+        settings.landing_dir / "subscribers_2026-08.csv",
+        "2026-08",
+        load_campaign_config(),
+        "m-1",
+        settings=settings,
+    )
+    assert find_new_batch(settings) is None
+
+
+def test_batch_for_month_finds_the_landed_file_or_says_what_is_missing(settings):
+    landed = _land(settings, "subscribers_2026-10.csv", b"x", 100)
+    assert batch_for_month(settings, "2026-10") == landed.resolve()
+    assert batch_for_month(settings, "2026-11", "subscribers_2026-10.csv") == landed.resolve()
+    assert month_of(Path("extract_2026-10_v2.csv")) == "2026-10"
+    with pytest.raises(BatchNotFoundError, match="no batch for 2020-01 in the landing folder"):
+        batch_for_month(settings, "2020-01")
+    with pytest.raises(BatchNotFoundError, match="batch file nope.csv does not exist"):
+        batch_for_month(settings, "2026-10", "nope.csv")
+
+
+def test_preparing_the_same_run_twice_keeps_one_row(settings, small_months):
+    from prospect.pipeline import get_state, load_plan
+
+    config = load_campaign_config()
+    plan, created = prepare_run(
+        small_months["parquet"], "2026-10", config, "m-1", settings=settings, n_partitions=4
+    )
+    again, created_again = prepare_run(
+        small_months["parquet"], "2026-10", config, "m-1", settings=settings, n_partitions=2
+    )
+    assert (created, created_again) == (True, False)
+    assert again == plan == load_plan(settings, plan.run_id)
+    assert again.n_partitions == 4
+    assert plan.as_of.isoformat() == "2026-11-01"
+    state = get_state(settings, plan.run_id)
+    assert state is not None and state.status == "queued"
+    with pytest.raises(ValueError, match="month must be YYYY-MM; got '2026-13'"):
+        prepare_run(small_months["parquet"], "2026-13", config, "m-1", settings=settings)
+
+
+# --- whole runs with a small trained bundle ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_bundle(tmp_path_factory) -> Path:
+    from tests.worker.helpers import train_small_bundle
+
+    return train_small_bundle(tmp_path_factory.mktemp("bundle"))
+
+
+@pytest.fixture()
+def ready(settings, small_bundle):
+    """Settings of an empty data folder with the small bundle promoted."""
+    from tests.worker.helpers import install_bundle
+
+    install_bundle(small_bundle, settings)
+    return settings
+
+
+def _campaigns(settings) -> list:
+    from sqlalchemy import select
+
+    from prospect.store import Campaign, make_engine, session_scope
+
+    engine = make_engine(settings.db_url)
+    with session_scope(engine) as session:
+        rows = list(session.scalars(select(Campaign)))
+    engine.dispose()
+    return rows
+
+
+def _targets(settings, campaign_id: int) -> pd.DataFrame:
+    from prospect.store import make_engine
+
+    engine = make_engine(settings.db_url)
+    frame = pd.read_sql(
+        f"SELECT user_id, rank, is_control FROM targets WHERE campaign_id = {campaign_id} "
+        "ORDER BY rank",
+        engine,
+    )
+    engine.dispose()
+    return frame
+
+
+def test_run_month_stores_one_draft_campaign_and_reruns_change_nothing(ready, tmp_path):
+    from prospect.pipeline import run_month
+    from tests.worker.helpers import write_month
+
+    batch = write_month(tmp_path / "in", seed=21)
+    result = run_month(batch, "2026-10", settings=ready, n_partitions=3)
+    assert result.state.status == "draft" and result.state.failure_reason is None
+    assert result.state.dq_report_id is not None
+    assert set(result.state.timings) == {
+        "validate",
+        "partition",
+        "score",
+        "score_slowest_partition",
+        "select",
+        "publish",
+    }
+    [campaign] = _campaigns(ready)
+    targets = _targets(ready, campaign.id)
+    assert (campaign.id, campaign.run_id, campaign.status) == (
+        result.campaign_id,
+        result.state.run_id,
+        "draft",
+    )
+    assert campaign.summary["n_scored"] == 3000 and len(targets) == campaign.n_targets > 0
+    assert targets["user_id"].is_unique and targets["rank"].tolist() == list(
+        range(1, len(targets) + 1)
+    )
+    report = ready.reports_dir / "campaigns" / result.state.run_id / "summary.html"
+    assert report.is_file() and "Persona mix" in report.read_text(encoding="utf-8")
+    again = run_month(batch, "2026-10", settings=ready, n_partitions=3)
+    assert (again.state.run_id, again.campaign_id) == (result.state.run_id, result.campaign_id)
+    assert len(_campaigns(ready)) == 1 and len(_targets(ready, campaign.id)) == len(targets)
+
+
+def test_merged_partition_shortlists_select_the_single_machine_list(ready, tmp_path):
+    from datetime import date, datetime
+
+    from prospect.pipeline import run_dir, run_month
+    from prospect.store import add_suppression, make_engine, record_contacts, session_scope
+    from prospect.targeting import build_campaign
+    from prospect.targeting.config import Budget
+    from tests.worker.helpers import write_month
+
+    batch = write_month(tmp_path / "in", seed=22)
+    ids = read_batch(batch, SPEC)["user_id"].tolist()
+    engine = make_engine(ready.db_url)
+    with session_scope(engine) as session:
+        add_suppression(session, ids[:60], reason="opt-out", source="test", actor="t")
+        record_contacts(
+            session,
+            ids[60:120],
+            channel="sms",
+            contacted_at=datetime(2026, 10, 20, tzinfo=UTC),
+        )
+    engine.dispose()
+    config = load_campaign_config().model_copy(update={"budget": Budget(contacts=400)})
+    result = run_month(batch, "2026-10", config, settings=ready, n_partitions=4)
+    scored = pd.concat(
+        [
+            pd.read_parquet(p)
+            for p in sorted((run_dir(ready, result.state.run_id) / "scored").iterdir())
+        ]
+    )
+    contacts = pd.DataFrame({"user_id": ids[60:120], "contacted_at": date(2026, 10, 20)})
+    single = build_campaign(
+        scored,
+        config,
+        campaign_key=result.state.run_id,
+        suppressed=set(ids[:60]),
+        contacts=contacts,
+        as_of=date(2026, 11, 1),
+    )
+    stored = _targets(ready, result.campaign_id)
+    assert len(scored) == 3000 and len(stored) == 400
+    assert stored["user_id"].tolist() == single.targets["user_id"].tolist()
+    assert stored["is_control"].tolist() == single.targets["is_control"].tolist()
+    [campaign] = _campaigns(ready)
+    assert campaign.summary == json.loads(json.dumps(single.summary))
+    assert campaign.summary["exclusions"]["suppressed"] > 0
+    assert campaign.summary["exclusions"]["contacted_recently"] > 0
+    assert not set(stored["user_id"]) & set(ids[:120])
+
+
+def test_a_batch_the_gate_rejects_ends_quarantined_with_its_report(ready, tmp_path):
+    from sqlalchemy import select
+
+    from prospect.pipeline import run_month
+    from prospect.store import DQReport, make_engine, session_scope
+    from tests.worker.helpers import write_month
+
+    frame = pd.read_parquet(write_month(tmp_path / "in", seed=23))
+    frame.loc[frame.index[:300], "bill_amount"] = -50.0  # 10% negative bills
+    ready.landing_dir.mkdir(parents=True)
+    batch = ready.landing_dir / "subscribers_2026-10.parquet"
+    frame.to_parquet(batch, index=False)
+    result = run_month(batch.name, "2026-10", settings=ready, n_partitions=2)
+    assert result.state.status == "quarantined" and result.campaign_id is None
+    assert "bill_amount" in result.state.failure_reason
+    engine = make_engine(ready.db_url)
+    with session_scope(engine) as session:
+        report = session.scalar(select(DQReport).where(DQReport.id == result.state.dq_report_id))
+        assert report is not None and report.outcome == "quarantine"
+        assert Path(report.html_path).is_file()
+    engine.dispose()
+    assert _campaigns(ready) == [] and not batch.exists()
+    assert [p.name for p in ready.quarantine_dir.iterdir()] == [f"{report.id}_{batch.name}"]
+
+
+def test_a_run_that_cannot_select_is_failed_with_the_reason(ready, tmp_path):
+    from prospect.pipeline import get_state, run_month
+    from prospect.targeting import InfeasibleCampaign
+    from prospect.targeting.config import Budget
+    from tests.worker.helpers import write_month
+
+    batch = write_month(tmp_path / "in", seed=24)
+    config = load_campaign_config().model_copy(
+        update={"budget": Budget(contacts=5000), "min_contacts": 4000}
+    )
+    with pytest.raises(InfeasibleCampaign, match="min_contacts"):
+        run_month(batch, "2026-10", config, settings=ready, n_partitions=2)
+    [state] = [get_state(ready, p.name) for p in (ready.artifacts_dir / "runs").iterdir()]
+    assert state is not None and state.status == "failed"
+    assert state.failure_reason.startswith("InfeasibleCampaign: campaign infeasible (min_contacts)")
+    assert _campaigns(ready) == []

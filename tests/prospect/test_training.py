@@ -1,0 +1,206 @@
+"""Training flow: a bundle from tiny generated months, its card, its version and its scores."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from prospect.io import file_checksum, read_batch
+from prospect.settings import Settings
+from prospect.spec import load_spec
+from prospect.synth import write_months
+from prospect.training import (
+    TrainingConfig,
+    TrainingDataError,
+    bundle_version,
+    train,
+)
+from prospect.training.data import load_training_data
+from prospect.training.evaluate import oracle_comparison
+from prospect.training.storage import load_bundle_dir
+
+MONTHS = ["2026-08", "2026-09", "2026-10"]
+# Light but complete: every part is fitted as in production, only smaller.
+FAST = TrainingConfig(
+    seed=3, n_folds=2, segment_sample=1_500, n_personas=3, calibration_cv=2,
+    xgb_params={"n_estimators": 40},
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def months_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("months")
+    write_months(out, 3_000, 3, seed=11, end_month="2026-10")
+    return out
+
+
+@pytest.fixture(scope="module")
+def trained(months_dir, tmp_path_factory):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("var"), environment="test")
+    steps: list[str] = []
+    result = train(months_dir, config=FAST, settings=settings, on_step=steps.append)
+    return result, settings, steps
+
+
+@pytest.fixture(scope="module")
+def card(trained):
+    return json.loads((trained[0].directory / "model_card.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def latest(months_dir, trained):
+    bundle = load_bundle_dir(trained[0].directory)
+    frame = read_batch(months_dir / "subscribers_2026-10.parquet", bundle.spec)
+    return bundle, frame
+
+
+def test_bundle_folder_holds_models_manifest_card_and_charts(trained):
+    result, _, steps = trained
+    names = {p.name for p in result.directory.iterdir()}
+    assert {"bundle.joblib", "manifest.json", "model_card.html", "model_card.json",
+            "lift_gain.png", "calibration.png", "personas.json"} <= names  # fmt: skip
+    assert result.created and steps == ["read data", "personas", "propensity", "scorecard",
+                                        "time folds", "model card", "write"]  # fmt: skip
+    assert result.version.startswith("m-202610-") and len(result.version) == len("m-202610-") + 8
+
+
+def test_manifest_records_months_checksums_and_libraries(trained, months_dir):
+    manifest = trained[0].manifest
+    files = sorted(months_dir.glob("subscribers_*.parquet"))
+    lines = "".join(f"{p.name}\t{file_checksum(p)}\n" for p in files)
+    assert manifest["data_checksum"] == hashlib.sha256(lines.encode()).hexdigest()
+    assert manifest["training_months"] == MONTHS[:2] and manifest["test_month"] == "2026-10"
+    assert manifest["seed"] == 3
+    assert manifest["bundle_sha256"] == file_checksum(trained[0].directory / "bundle.joblib")
+    assert set(manifest["libraries"]) == {
+        "scikit-learn", "xgboost", "kmodes", "imbalanced-learn", "pandas", "numpy"
+    }  # fmt: skip
+
+
+def test_card_reports_test_month_metrics_and_oracle_ratio(card):
+    oracle = card["metrics"]["oracle"]["propensity"]
+    assert card["metrics"]["propensity"]["pr_auc"] == pytest.approx(oracle["pr_auc"])
+    assert oracle["ratio"] == pytest.approx(oracle["pr_auc"] / oracle["oracle_pr_auc"])
+    assert 0.3 < oracle["ratio"] < 1.3
+    risk = card["metrics"]["oracle"]["scorecard"]
+    assert 0.5 < risk["roc_auc"] <= 1 and 0.5 < risk["oracle_roc_auc"] <= 1
+    assert card["metrics"]["scorecard"]["roc_auc"] == pytest.approx(risk["roc_auc"])
+
+
+def test_card_folds_are_by_time_and_months_flag_the_test_month(card):
+    folds = [(f["train_months"], f["test_month"]) for f in card["folds"]]
+    assert folds == [(MONTHS[:1], MONTHS[1]), (MONTHS[:2], MONTHS[2])]
+    assert card["folds"][-1]["propensity"] == card["metrics"]["propensity"]
+    roles = [(m["month"], m["role"]) for m in card["by_month"]]
+    assert roles == [(MONTHS[0], "train"), (MONTHS[1], "train"), (MONTHS[2], "test")]
+
+
+def test_card_lift_gain_calibration_and_top_features(card, trained):
+    gains = [r["gain"] for r in card["lift_gain"]]
+    assert len(gains) == 10 and gains == sorted(gains) and gains[-1] == pytest.approx(1.0)
+    assert card["lift_gain"][-1]["lift"] == pytest.approx(1.0)
+    assert (
+        sum(r["count"] for r in card["calibration"]) == card["data"]["months"][2]["demand_labelled"]
+    )
+    assert len(card["top_features"]["propensity"]) == 10
+    assert card["top_features"]["scorecard"][0]["iv"] >= card["top_features"]["scorecard"][-1]["iv"]
+    html = (trained[0].directory / "model_card.html").read_text(encoding="utf-8")
+    assert trained[0].version in html and "Against the oracle" in html
+    assert 'src="lift_gain.png"' in html and 'src="calibration.png"' in html
+
+
+def test_same_inputs_give_the_same_version_and_train_nothing(trained, months_dir):
+    result, settings, _ = trained
+    before = (result.directory / "bundle.joblib").stat().st_mtime_ns
+    again = train(months_dir, config=FAST, settings=settings)
+    assert (again.version, again.created) == (result.version, False)
+    assert (result.directory / "bundle.joblib").stat().st_mtime_ns == before
+
+
+def test_version_changes_with_seed_params_or_data():
+    base = bundle_version(FAST, "abc", "spec", "2026-10")
+    assert base == bundle_version(FAST, "abc", "spec", "2026-10")
+    others = {
+        bundle_version(TrainingConfig(seed=4), "abc", "spec", "2026-10"),
+        bundle_version(FAST, "abd", "spec", "2026-10"),
+        bundle_version(FAST, "abc", "spec2", "2026-10"),
+    }
+    assert base not in others and len(others) == 3
+
+
+def test_score_columns_and_ranges(latest):
+    bundle, frame = latest
+    scores = bundle.score(frame)
+    assert list(scores.columns[:10]) == ["user_id", "persona", "persona_name", "p_demand",
+        "drivers", "pd", "score_points", "grade", "reasons", "points_identity"]  # fmt: skip
+    assert scores.index.equals(frame.index) and len(scores) == len(frame)
+    assert scores["p_demand"].between(0, 1).all() and scores["pd"].between(0, 1).all()
+    assert set(scores["grade"]) <= set("ABCDE") and set(scores["persona"]) <= {0, 1, 2}
+    assert scores["drivers"].map(len).eq(3).all()
+    assert scores["reasons"].map(lambda r: len(r) <= 4 and all(isinstance(t, str) for t in r)).all()
+    parts = scores.filter(like="points_").sum(axis=1)
+    np.testing.assert_allclose(parts, scores["score_points"])
+
+
+def test_score_matches_the_scorecard_and_propensity_model(latest):
+    bundle, frame = latest
+    scores = bundle.score(frame.iloc[:300])
+    X = frame.iloc[:300][bundle.spec.feature_columns]
+    np.testing.assert_allclose(scores["score_points"], bundle.scorecard.score(X))
+    np.testing.assert_allclose(scores["pd"], bundle.scorecard.predict_proba(X)[:, 1])
+    expected_p = bundle.propensity.predict_proba(X)[:, 1]
+    np.testing.assert_allclose(scores["p_demand"], expected_p, rtol=0, atol=2e-6)
+    descriptions = {c.name: c.description for c in bundle.spec.columns}
+    expected = bundle.scorecard.reason_codes(X, n=4, descriptions=descriptions)
+    assert scores["reasons"].tolist() == [[t for t in r if t] for r in expected.to_numpy().tolist()]
+    assert (scores["grade"].to_numpy() == bundle.scorecard.grade(X)).all()
+
+
+def test_drivers_name_features_of_the_spec(latest):
+    bundle, frame = latest
+    drivers = bundle.score(frame.iloc[:50])["drivers"].explode()
+    features = drivers.str.extract(r"^([a-z0-9_]+)")[0]
+    assert features.isin(bundle.spec.feature_columns).all()
+    assert drivers.str.contains(r"\([+-]\d+\.\d\d\)$").all()
+
+
+def test_training_needs_two_months(tmp_path):
+    write_months(tmp_path, 200, 1, seed=0)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(TrainingDataError, match="at least two"):
+        load_training_data(tmp_path, load_spec("subscriber_5g"))
+    with pytest.raises(TrainingDataError, match="no batch files"):
+        load_training_data(tmp_path / "empty", load_spec("subscriber_5g"))
+
+
+def test_bad_parameters_are_named(months_dir, settings):
+    with pytest.raises(ValueError, match="demand_label must be one of"):
+        train(months_dir, config=TrainingConfig(demand_label="age"), settings=settings)
+    with pytest.raises(ValueError, match="n_folds must be at most 2 for 3 months; got 3"):
+        train(months_dir, config=TrainingConfig(n_folds=3), settings=settings)
+    assert not settings.models_dir.exists()
+
+
+def test_oracle_comparison_is_skipped_without_an_oracle_file(tmp_path, latest):
+    bundle, frame = latest
+    n = len(frame)
+    assert oracle_comparison(tmp_path, frame, bundle.spec, FAST, np.zeros(n), np.zeros(n)) is None
+
+
+def test_fast_drivers_read_like_the_models_own_descriptions(latest):
+    from prospect.model.explain import describe_drivers, top_drivers
+    from prospect.training.scoring import approximate_contributions, driver_texts
+
+    bundle, frame = latest
+    model, rows = bundle.propensity, frame.iloc[:400]
+    preparer = model.pipeline_[0]
+    kinds = dict.fromkeys(model.numeric_features, "numeric")
+    kinds.update(dict.fromkeys(model.boolean_features, "boolean"))
+    kinds.update(dict.fromkeys(model.categorical_features, "categorical"))
+    indices, values = top_drivers(approximate_contributions(model, rows), 3)
+    expected = describe_drivers(rows, preparer.feature_names_out_, kinds, preparer.medians_,
+                                indices, values)  # fmt: skip
+    assert driver_texts(model, rows, 3) == expected.to_numpy().tolist()

@@ -1,0 +1,175 @@
+"""Thin task wrappers around :mod:`prospect.pipeline`: they take a run id (and a partition
+index), call one step and enqueue what follows.
+
+Flow: ``validate`` -> one ``score`` per partition (a group) -> ``select`` -> ``publish``. No
+chord: each ``score`` writes its partition's outputs, then enqueues ``select`` when it finds
+every partition done, so the last one to finish starts selection. A redelivered task finds its
+outputs and only repeats the hand-over, and duplicate hand-overs are harmless because every
+step skips work already on disk or in the database. Transient errors (database, broker) are
+retried with backoff and jitter; bad data and bad config fail the run with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, Task, group
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import OperationalError as DatabaseError
+
+from prospect.pipeline import (
+    fail,
+    find_new_batch,
+    get_state,
+    load_plan,
+    mark,
+    partitions_pending,
+    plan_month,
+    publish_step,
+    score_step,
+    select_step,
+    stopped,
+    validate_step,
+)
+from prospect.settings import Settings, get_settings
+from worker.celery_app import app, make_celery
+from worker.config import WorkerSettings
+
+logger = logging.getLogger(__name__)
+KNOBS = WorkerSettings()
+TRANSIENT = (DatabaseError, BrokerError, RedisConnectionError, TimeoutError)
+RESTARTABLE = ("failed",)
+
+
+class RunStepTask(Task):
+    """A step of a run: late ack (all steps are idempotent), retried on transient errors only,
+    and the run marked ``failed`` with the reason when it gives up."""
+
+    acks_late = True
+    reject_on_worker_lost = True
+    autoretry_for = TRANSIENT
+    retry_backoff = True
+    retry_backoff_max = KNOBS.retry_backoff_max
+    retry_jitter = True
+    max_retries = KNOBS.max_retries
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any):
+        run_id = args[0] if args else kwargs.get("run_id")
+        try:
+            kind = getattr(getattr(einfo, "type", None), "__name__", None)
+            fail(get_settings(), run_id, exc, kind=kind)
+        except Exception:  # the database may be what failed; the log still has the reason
+            logger.exception("could not mark run %s failed", run_id)
+
+
+@app.task(base=RunStepTask, name="worker.tasks.validate")
+def validate(run_id: str) -> str:
+    """Gate the batch; when it passes, queue one scoring task per partition."""
+    if stopped(get_settings(), run_id):
+        return "stopped"
+    outcome = validate_step(run_id, get_settings())
+    if outcome != "quarantine":
+        n = load_plan(get_settings(), run_id).n_partitions
+        group(score.si(run_id, i) for i in range(n)).apply_async()
+    return outcome
+
+
+@app.task(base=RunStepTask, name="worker.tasks.score")
+def score(run_id: str, index: int) -> int:
+    """Score one partition; the task that finds all partitions done queues selection."""
+    if KNOBS.test_score_delay > 0:
+        time.sleep(KNOBS.test_score_delay)
+    settings = get_settings()
+    if stopped(settings, run_id):
+        return 0
+    counts = score_step(run_id, index, settings)
+    if not partitions_pending(settings, load_plan(settings, run_id)):
+        select.delay(run_id)
+    return int(counts["n_shortlisted"])
+
+
+@app.task(base=RunStepTask, name="worker.tasks.select")
+def select(run_id: str) -> int:
+    """Select the list from the partitions' shortlists, then queue publishing."""
+    if stopped(get_settings(), run_id):
+        return 0
+    summary = select_step(run_id, get_settings())
+    publish.delay(run_id)
+    return int(summary["n_selected"])
+
+
+@app.task(base=RunStepTask, name="worker.tasks.publish")
+def publish(run_id: str) -> int:
+    """Store the draft campaign (once per run id) and mark the run ``draft``."""
+    if stopped(get_settings(), run_id):
+        return 0
+    return publish_step(run_id, get_settings())
+
+
+@app.task(
+    name="worker.tasks.scan_landing",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=KNOBS.max_retries,
+)
+def scan_landing() -> str | None:
+    """Beat task: queue a run for the newest landed batch that has not been run."""
+    found = find_new_batch(get_settings())
+    if found is None:
+        logger.info("no new batch in the landing folder")
+        return None
+    path, month = found
+    return enqueue_run(month, str(path), "beat")
+
+
+def enqueue_run(
+    month: str,
+    batch: str | None,
+    requested_by: str,
+    *,
+    config: str | Path | None = None,
+    partitions: int | None = None,
+) -> str:
+    """Create the month's run (``queued``) and queue its first step; returns the run id.
+
+    A run that already ended (draft, quarantined, approved, rejected) is not queued again; a
+    failed one is restarted; one in progress is queued again, which is harmless since every
+    step skips finished work (and rescues a run whose messages were lost).
+
+    Raises BatchNotFoundError, ConfigError or NoActiveModelError (HTTP 422 in the API) and
+    kombu's OperationalError when the broker is unreachable.
+    """
+    settings = get_settings()
+    n = partitions or WorkerSettings().partitions  # read now: tests and the API set it late
+    plan, created = plan_month(
+        month, batch, config, settings=settings, n_partitions=n, requested_by=requested_by
+    )
+    state = get_state(settings, plan.run_id)
+    status = state.status if state is not None else "queued"
+    if status in ("draft", "approved", "rejected", "quarantined"):
+        logger.info("run %s already ended as %s; not queued again", plan.run_id, status)
+        return plan.run_id
+    if status in RESTARTABLE:
+        mark(settings, plan.run_id, "queued")
+    _producer_send(settings, "worker.tasks.validate", plan.run_id)
+    logger.info("queued run %s for %s (%s)", plan.run_id, month, "new" if created else status)
+    return plan.run_id
+
+
+_PRODUCERS: dict[str, Celery] = {}
+
+
+def _producer_send(settings: Settings, task: str, run_id: str) -> None:
+    """Send on the broker of ``settings``, which tests and the API may point elsewhere than the
+    import-time app; one producer app per broker URL is kept."""
+    url = settings.celery_broker_url
+    producer = app if app.conf.broker_url == url else _PRODUCERS.get(url)
+    if producer is None:
+        producer = _PRODUCERS[url] = make_celery(settings)
+    producer.send_task(task, args=[run_id])
