@@ -15,7 +15,9 @@ def configure_logging(level: int | str = logging.INFO) -> None:
         level=level,
         format="%(message)s",
         datefmt="[%X]",
-        handlers=[RichHandler(console=Console(stderr=True), rich_tracebacks=False, show_path=False)],
+        handlers=[
+            RichHandler(console=Console(stderr=True), rich_tracebacks=False, show_path=False)
+        ],
         force=True,
     )
     # Schema migrations run on every start; their per-run chatter is noise at INFO.

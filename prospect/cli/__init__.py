@@ -1,15 +1,16 @@
-"""The ``prospect`` command. Each sub-module registers its commands on :data:`app`."""
+"""The ``prospect`` command. Each command module registers its commands on :data:`app`
+when imported, so importing them here is what puts them on the command line."""
 
+from prospect.cli import (  # noqa: F401
+    account_commands,
+    campaign_commands,
+    data_commands,
+    demo_command,
+    model_commands,
+    run_commands,
+    serve_command,
+    validate_command,
+)
 from prospect.cli.app import app
-
-# Command modules register themselves on import.
-from prospect.cli import data_commands  # noqa: E402,F401
-from prospect.cli import account_commands  # noqa: E402,F401
-from prospect.cli import validate_command  # noqa: E402,F401
-from prospect.cli import serve_command  # noqa: E402,F401
-from prospect.cli import run_commands  # noqa: E402,F401
-from prospect.cli import model_commands  # noqa: E402,F401
-from prospect.cli import demo_command  # noqa: E402,F401
-from prospect.cli import campaign_commands  # noqa: E402,F401
 
 __all__ = ["app"]

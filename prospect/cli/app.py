@@ -7,7 +7,6 @@ import sys
 import typer
 from rich.console import Console
 
-from prospect.exceptions import ProspectError
 from prospect.logging_setup import configure_logging
 
 app = typer.Typer(
