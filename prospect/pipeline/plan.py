@@ -22,7 +22,7 @@ from prospect.io import file_checksum
 from prospect.pipeline.exceptions import RunError
 from prospect.pipeline.runid import config_hash, derive_run_id
 from prospect.settings import Settings
-from prospect.store import get_or_create_run, make_engine, session_scope, upgrade
+from prospect.store import Run, get_or_create_run, make_engine, session_scope, upgrade
 from prospect.targeting import CampaignConfig
 
 DEFAULT_SPEC = "subscriber_5g"
@@ -95,6 +95,34 @@ def check_month(month: str) -> str:
     return month
 
 
+def current_attempt(settings: Settings, base_run_id: str) -> str:
+    """The run id to use for these inputs: the latest attempt, or a new one after a rejection.
+
+    The same batch, model and config give the same run (idempotent), except once reviewers
+    rejected its list: a re-run then gets ``<base>-2``, ``-3``... so it is judged afresh against
+    the suppression list and contact history of that day instead of returning the rejected run.
+    """
+    engine = make_engine(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            rows = session.query(Run.run_id, Run.status).filter(
+                (Run.run_id == base_run_id) | Run.run_id.like(f"{base_run_id}-%")
+            )
+            attempts = {_attempt(run_id, base_run_id): status for run_id, status in rows}
+    finally:
+        engine.dispose()
+    if not attempts:
+        return base_run_id
+    latest = max(attempts)
+    n = latest + 1 if attempts[latest] == "rejected" else latest
+    return base_run_id if n == 1 else f"{base_run_id}-{n}"
+
+
+def _attempt(run_id: str, base_run_id: str) -> int:
+    suffix = run_id.removeprefix(base_run_id).lstrip("-")
+    return int(suffix) if suffix.isdigit() else 1
+
+
 def prepare_run(
     batch: Path,
     month: str,
@@ -113,7 +141,8 @@ def prepare_run(
     batch = Path(batch).resolve()
     checksum = file_checksum(batch)
     digest = config_hash(config)
-    run_id = derive_run_id(checksum, model_version, digest)
+    upgrade(settings.db_url)
+    run_id = current_attempt(settings, derive_run_id(checksum, model_version, digest))
     plan = RunPlan(
         run_id=run_id,
         month=check_month(month),
@@ -125,7 +154,6 @@ def prepare_run(
         n_partitions=n_partitions,
     )
     fields = {k: getattr(plan, k) for k in RUN_FIELDS}
-    upgrade(settings.db_url)
     engine = make_engine(settings.db_url)
     try:
         with session_scope(engine, immediate=True) as session:

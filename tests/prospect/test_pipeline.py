@@ -334,3 +334,26 @@ def test_a_run_that_cannot_select_is_failed_with_the_reason(ready, tmp_path):
     assert state is not None and state.status == "failed"
     assert state.failure_reason.startswith("InfeasibleCampaign: campaign infeasible (min_contacts)")
     assert _campaigns(ready) == []
+
+
+def test_a_rejected_list_reruns_as_a_new_attempt_that_honours_new_opt_outs(ready, tmp_path):
+    from prospect.pipeline import run_month
+    from prospect.store import add_suppression, make_engine, review_campaign, session_scope
+    from tests.worker.helpers import write_month
+
+    batch = write_month(tmp_path / "in", seed=22)
+    first = run_month(batch, "2026-10", settings=ready, n_partitions=2)
+    opted_out = _targets(ready, first.campaign_id)["user_id"].head(5).tolist()
+    engine = make_engine(ready.db_url)
+    with session_scope(engine) as session:
+        review_campaign(
+            session, first.campaign_id, decision="rejected", actor="rita", comment="too broad"
+        )
+        add_suppression(session, opted_out, reason="opt-out", source="sms", actor="ops")
+    engine.dispose()
+    second = run_month(batch, "2026-10", settings=ready, n_partitions=2)
+    assert second.state.run_id == f"{first.state.run_id}-2"
+    assert second.state.status == "draft" and second.campaign_id != first.campaign_id
+    assert not set(opted_out) & set(_targets(ready, second.campaign_id)["user_id"])
+    third = run_month(batch, "2026-10", settings=ready, n_partitions=2)
+    assert (third.state.run_id, third.campaign_id) == (second.state.run_id, second.campaign_id)
