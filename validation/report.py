@@ -10,6 +10,7 @@ only the result, never the data, so it costs the same for 1,000 or 1,000,000 row
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,11 +61,16 @@ def write_report(
     html = _ENV.get_template("report.html.j2").render(
         summary=summary,
         expectations=_expectation_rows(result.ge_results),
-        chart=chart.name if chart else None,
+        chart=_data_uri(chart) if chart else None,
     )
     html_path = out_dir / "report.html"
     html_path.write_text(html, encoding="utf-8")
     return ReportPaths(out_dir, html_path, json_path, ge_path, chart)
+
+
+def _data_uri(png: Path) -> str:
+    """The chart inlined, so the HTML page stands alone wherever it is served or mailed."""
+    return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
 
 
 def _expectation_rows(ge_results: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ def test_report_files_name_the_failed_column_and_show_the_drift_chart(small_rule
     assert (failure["column"], failure["count"], failure["examples"]) == ("age", 1, ["u3"])
     assert {d["column"] for d in summary["drift"]} == set(df.columns)
     html = paths.html.read_text(encoding="utf-8")
-    assert 'src="drift.png"' in html and "values outside the allowed range" in html
+    assert 'src="data:image/png;base64,' in html and "values outside the allowed range" in html
     assert paths.chart is not None and paths.chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     ge = json.loads(paths.ge_json.read_text(encoding="utf-8"))
     assert sum(r["statistics"]["evaluated_expectations"] for r in ge) == 22
