@@ -27,6 +27,7 @@ from prospect.synth import month_range, write_months
 from prospect.training import TrainingConfig, train
 
 DEMO_USER = "demo-reviewer"
+DEMO_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "demo_campaign.yaml"
 
 
 def _history_dir(settings: Settings) -> Path:
@@ -104,7 +105,7 @@ def demo(
     except ProspectError as exc:
         fail(exc)
     try:
-        run(month=newest, batch=None, config=None, wait=True, inline=False,
+        run(month=newest, batch=None, config=DEMO_CONFIG, wait=True, inline=False,
             partitions=partitions, spawn_worker=True, timeout=900)  # fmt: skip
     except typer.Exit as exc:
         if exc.exit_code:
