@@ -67,12 +67,26 @@ def pav_starts(ev: np.ndarray, ct: np.ndarray, ascending: bool) -> np.ndarray:
     """Pool adjacent violators: bin starts of the finest monotonic grouping of the pre-bins."""
     blocks: list[list[float]] = []
     for i in range(len(ev)):
-        blocks.append([i, ev[i], ct[i]])
-        while len(blocks) > 1 and _violates(blocks[-2], blocks[-1], ascending):
-            _, e, c = blocks.pop()
-            blocks[-1][1] += e
-            blocks[-1][2] += c
+        _push(blocks, i, ev[i], ct[i], ascending)
     return np.array([int(b[0]) for b in blocks], dtype=int)
+
+
+def pav_prefix_starts(ev: np.ndarray, ct: np.ndarray, ascending: bool) -> list[np.ndarray]:
+    """``pav_starts`` of every prefix ``ev[:k]``, k = 1..n, in one pass (PAV is online)."""
+    blocks: list[list[float]] = []
+    out = []
+    for i in range(len(ev)):
+        _push(blocks, i, ev[i], ct[i], ascending)
+        out.append(np.array([int(b[0]) for b in blocks], dtype=int))
+    return out
+
+
+def _push(blocks: list[list[float]], i: int, e: float, c: float, ascending: bool) -> None:
+    blocks.append([i, e, c])
+    while len(blocks) > 1 and _violates(blocks[-2], blocks[-1], ascending):
+        _, e, c = blocks.pop()
+        blocks[-1][1] += e
+        blocks[-1][2] += c
 
 
 def _violates(left: list[float], right: list[float], ascending: bool) -> bool:
@@ -81,12 +95,20 @@ def _violates(left: list[float], right: list[float], ascending: bool) -> bool:
 
 
 def unimodal_starts(ev: np.ndarray, ct: np.ndarray, peak: bool, smoothing: float) -> np.ndarray:
-    """Best peak (rising then falling) or valley grouping over every turning point, by IV."""
+    """Best peak (rising then falling) or valley grouping over every turning point, by IV.
+
+    Every prefix and every suffix is pooled in one online pass each (a suffix as a prefix of
+    the reversed pre-bins, where its trend is mirrored), so the search costs two PAV passes,
+    not one per turning point.
+    """
+    n = len(ev)
     best, best_iv = pav_starts(ev, ct, ascending=peak), -np.inf
-    for k in range(1, len(ev)):
-        left = pav_starts(ev[:k], ct[:k], ascending=peak)
-        right = k + pav_starts(ev[k:], ct[k:], ascending=not peak)
-        starts = np.concatenate([left, right])
+    lefts = pav_prefix_starts(ev, ct, ascending=peak)
+    rights = pav_prefix_starts(ev[::-1], ct[::-1], ascending=peak)
+    for k in range(1, n):
+        rev = rights[n - k - 1]
+        rev_ends = np.append(rev[1:] - 1, n - k - 1)
+        starts = np.concatenate([lefts[k - 1], (n - 1 - rev_ends)[::-1]])
         iv = Partition.from_starts(starts, ev, ct).iv(smoothing)
         if iv > best_iv:
             best, best_iv = starts, iv

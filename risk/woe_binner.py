@@ -27,14 +27,19 @@ class WOEBinner(TransformerMixin, BaseEstimator):
         Columns to bin; all columns of ``X`` by default.
     categorical_features : list of str, optional
         Columns binned as categories; by default the non-numeric columns of ``X``.
-    max_n_prebins : int, default=50
-        Quantile pre-bins per numeric feature before merging.
+    max_n_prebins : int, default=200
+        Quantile pre-bins per numeric feature before merging. Fine pre-bins leave the
+        grouping to the trend and the minimum bin size rather than to the quantile grid: on
+        german-credit 200 measured better than 50 (ROC-AUC 0.7954 against 0.7943), on
+        give-me-some-credit the same (0.8613 against 0.8611).
     min_bin_share : float, default=0.005
         Smallest share of all rows a regular bin may hold (missing and special bins exempt);
         small by default because fine bins measured best on both benchmark datasets.
-    min_bin_count : int, default=50
+    min_bin_count : int, default=20
         Smallest number of rows a regular bin may hold, whatever the share: keeps bins of a
-        small sample from fitting noise.
+        small sample from fitting noise. Binding only on small samples (below 4,000 rows the
+        share gives fewer than 20): on german-credit (800 training rows) 20 measured better
+        than 50 (ROC-AUC 0.794 against 0.792); on give-me-some-credit the share decides.
     max_n_bins : int, optional
         Cap on regular bins per feature.
     monotonic_trend : str or dict, default="auto"
@@ -42,8 +47,9 @@ class WOEBinner(TransformerMixin, BaseEstimator):
         "none"; a dict gives it per feature (others use "auto").
     special_values : dict, optional
         Feature -> values (e.g. sentinel codes 96, 98) that keep bins of their own.
-    smoothing : float, default=0.5
-        Pseudo-count added to every bin so that pure bins get a finite WOE.
+    smoothing : float, default=1.0
+        Pseudo-count added to every bin so that pure bins get a finite WOE; 1.0 also pulls
+        the WOE of the small bins of a small sample towards 0.
     """
 
     def __init__(
@@ -51,13 +57,13 @@ class WOEBinner(TransformerMixin, BaseEstimator):
         *,
         features: Sequence[str] | None = None,
         categorical_features: Sequence[str] | None = None,
-        max_n_prebins: int = 50,
+        max_n_prebins: int = 200,
         min_bin_share: float = 0.005,
-        min_bin_count: int = 50,
+        min_bin_count: int = 20,
         max_n_bins: int | None = None,
         monotonic_trend: str | Mapping[str, str] = "auto",
         special_values: Mapping[str, Sequence[float]] | None = None,
-        smoothing: float = 0.5,
+        smoothing: float = 1.0,
     ) -> None:
         self.features = features
         self.categorical_features = categorical_features

@@ -4,7 +4,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from risk import WOEBinner
-from risk.binning import pav_starts
+from risk.binning import Partition, pav_prefix_starts, pav_starts, unimodal_starts
 
 from .conftest import make_credit
 
@@ -20,6 +20,34 @@ def test_pav_pools_violators_into_an_ascending_sequence():
     ct = np.array([10.0, 10.0, 10.0, 10.0])
     assert pav_starts(ev, ct, ascending=True).tolist() == [0, 1, 3]
     assert pav_starts(ev, ct, ascending=False).tolist() == [0]
+
+
+def test_pav_of_every_prefix_matches_pav_run_on_that_prefix():
+    ev = np.array([1.0, 5.0, 3.0, 8.0, 2.0, 2.0])
+    ct = np.full(6, 10.0)
+    prefixes = pav_prefix_starts(ev, ct, ascending=True)
+    assert [p.tolist() for p in prefixes] == [
+        pav_starts(ev[:k], ct[:k], ascending=True).tolist() for k in range(1, 7)
+    ]
+    assert prefixes[3].tolist() == [0, 1, 3]  # 1 | 5, 3 | 8
+    assert prefixes[-1].tolist() == [0, 1]  # 1 | 5, 3, 8, 2, 2 (8, 2, 2 pools into 5, 3)
+
+
+def test_unimodal_search_finds_the_best_peak_over_every_turning_point():
+    ev = np.array([1.0, 3.0, 2.0, 6.0, 4.0, 5.0, 2.0, 3.0, 1.0])
+    ct = np.full(9, 10.0)
+
+    def brute(k: int) -> np.ndarray:  # the definition: rising up to k, falling after
+        return np.concatenate([pav_starts(ev[:k], ct[:k], True),
+                               k + pav_starts(ev[k:], ct[k:], False)])  # fmt: skip
+
+    expected = max((brute(k) for k in range(1, 9)),
+                   key=lambda s: Partition.from_starts(s, ev, ct).iv(0.5))  # fmt: skip
+    found = unimodal_starts(ev, ct, peak=True, smoothing=0.5)
+    assert found.tolist() == expected.tolist()
+    rates = Partition.from_starts(found, ev, ct).rates
+    top = int(np.argmax(rates))
+    assert np.all(np.diff(rates[: top + 1]) > 0) and np.all(np.diff(rates[top:]) < 0)
 
 
 def test_event_rate_is_monotonic_in_the_direction_found_or_asked(credit):

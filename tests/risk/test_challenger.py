@@ -1,11 +1,13 @@
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
 from risk import Challenger, ScoreRegressor
+from risk.trend_consistency import trend_consistency
 
 from .conftest import make_credit
 
@@ -13,8 +15,9 @@ from .conftest import make_credit
 def test_challenger_takes_monotone_constraints_from_the_binning_trends():
     X, y = make_credit()
     model = Challenger(n_estimators=60, random_state=0).fit(X, y)
+    # income's descending trend is only its sentinel -1 at the bottom: not held bin by bin
     assert model.monotone_constraints_ == {
-        "utilisation": 1, "tenure": -1, "channel": -1, "income": -1,
+        "utilisation": 1, "tenure": -1, "channel": -1, "income": 0,
     }  # fmt: skip
     Xt, yt = make_credit(seed=5)
     p = model.predict_proba(Xt)[:, 1]
@@ -50,3 +53,28 @@ def test_challenger_without_monotone_constraints_leaves_features_free():
     X, y = make_credit(n=800)
     model = Challenger(monotone=False, n_estimators=20).fit(X, y)
     assert set(model.monotone_constraints_.values()) == {0}
+
+
+def _rated(rates: list[float], n: int = 200) -> tuple[pd.Series, np.ndarray]:
+    """One value per rate (0, 1, 2, ...), ``n`` rows each, with exactly that event rate."""
+    x = np.repeat(np.arange(len(rates), dtype=float), n)
+    y = np.concatenate([(np.arange(n) < r * n).astype(float) for r in rates])
+    return pd.Series(x), y
+
+
+def test_trend_consistency_sees_a_tail_turning_against_the_trend():
+    x, y = _rated([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    assert trend_consistency(x, y) == pytest.approx(1.0)
+    x, y = _rated([0.1, 0.2, 0.3, 0.4, 0.5, 0.05])
+    assert trend_consistency(x, y) == pytest.approx(1 - 6 * 30 / (6 * 35))
+    x, y = _rated([0.1, 0.2, 0.3, 0.4, 0.5, 0.0])
+    assert trend_consistency(x.replace(5.0, 98.0), y, specials=(98.0,)) == pytest.approx(1.0)
+    assert trend_consistency(x, np.zeros(len(x))) == 0.0
+
+
+def test_min_trend_consistency_minus_one_constrains_every_trended_feature():
+    X, y = make_credit()
+    model = Challenger(min_trend_consistency=-1.0, n_estimators=20).fit(X, y)
+    assert model.monotone_constraints_["income"] == -1
+    with pytest.raises(ValueError, match=r"min_trend_consistency must be in \[-1, 1\]; got 2"):
+        Challenger(min_trend_consistency=2).fit(X, y)
