@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url
+from sqlalchemy.exc import OperationalError
 
 REPO = Path(__file__).resolve().parents[1]
+POSTGRES_URL_ENV = "PROSPECT_TEST_POSTGRES_URL"
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +36,27 @@ def settings(tmp_path, monkeypatch):
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
+
+
+@pytest.fixture()
+def postgres_url() -> Iterator[str]:
+    """A URL on a fresh schema of the test PostgreSQL server (``PROSPECT_TEST_POSTGRES_URL``),
+    dropped after the test, so concurrent runs never meet; skips when no server is reachable."""
+    server = os.environ.get(POSTGRES_URL_ENV)
+    if not server:
+        pytest.skip(f"PostgreSQL tests skipped: {POSTGRES_URL_ENV} is not set")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server)
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL tests skipped: cannot reach {POSTGRES_URL_ENV}: {exc}")
+    url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()

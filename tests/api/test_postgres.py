@@ -4,42 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import uuid
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from tests.api.conftest import bearer, seed_campaign
 
 pytestmark = pytest.mark.postgres
-POSTGRES_URL_ENV = "PROSPECT_TEST_POSTGRES_URL"
 
 
 @pytest.fixture()
-def pg_settings(settings):
+def pg_settings(settings, postgres_url):
     """Settings whose database is a fresh schema on the test PostgreSQL server."""
     from prospect.store import upgrade
 
-    server = os.environ.get(POSTGRES_URL_ENV) or pytest.skip(f"{POSTGRES_URL_ENV} is not set")
-    schema = f"test_api_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server)
-    try:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"cannot reach {POSTGRES_URL_ENV}: {exc}")
-    url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
-    settings.database_url = url.render_as_string(hide_password=False)
+    settings.database_url = postgres_url
     upgrade(settings.db_url)
-    yield settings
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
+    return settings
 
 
 def test_paging_and_export_on_postgres(pg_settings):

@@ -7,42 +7,10 @@ prints one); each test gets its own schema there, so tests never see each other'
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-
-POSTGRES_URL_ENV = "PROSPECT_TEST_POSTGRES_URL"
-
-
-def _postgres_server_url() -> str:
-    url = os.environ.get(POSTGRES_URL_ENV)
-    if not url:
-        pytest.skip(f"PostgreSQL tests skipped: {POSTGRES_URL_ENV} is not set")
-    return url
-
-
-def _postgres_schema_url(server_url: str) -> Iterator[str]:
-    """A URL whose connections live in a fresh schema, dropped after the test."""
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url)
-    try:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL tests skipped: cannot reach {POSTGRES_URL_ENV}: {exc}")
-    url = make_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+from sqlalchemy import Engine
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -51,7 +19,7 @@ def store_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
     else:
-        yield from _postgres_schema_url(_postgres_server_url())
+        yield request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture()
