@@ -26,6 +26,7 @@ from prospect.training.bundle import ModelBundle
 from prospect.training.config import TrainingConfig, bundle_version
 from prospect.training.data import TrainingData, load_training_data
 from prospect.training.evaluate import by_month
+from prospect.training.exceptions import BundleError
 from prospect.training.fit import fit_propensity, fit_scorecard, fit_segmenter
 from prospect.training.storage import (
     MANIFEST_FILE,
@@ -34,10 +35,13 @@ from prospect.training.storage import (
     write_bundle,
     write_json,
 )
+from segmentation import write_persona_report
 
 logger = logging.getLogger(__name__)
 
 PERSONAS_JSON = "personas.json"
+PERSONAS_HTML = "personas.html"
+PERSONA_REPORT_ROWS = 5_000
 STEPS = ("read data", "personas", "propensity", "scorecard", "time folds", "model card", "write")
 
 
@@ -104,19 +108,34 @@ def train(
         registry.register(settings, directory)
         logger.info("model bundle %s already exists; nothing to train", version)
         return TrainResult(version, directory, False, read_manifest(directory))
-    bundle = _fit(data, spec, config, version, step)
+    bundle = _fit(data, spec, config, version, step, _previous_segmenter(settings, spec))
     _write(bundle, data, config, text, Path(data_dir), directory, step)
     registry.register(settings, directory)
     return TrainResult(version, directory, True, read_manifest(directory))
 
 
+def _previous_segmenter(settings: Settings, spec: DatasetSpec) -> Any | None:
+    """The promoted bundle's segmenter for the same spec: personas keep their ids across
+    retrainings by matching to it (None when nothing is promoted yet)."""
+    from prospect import registry
+
+    try:
+        previous = registry.load_active_bundle(settings)
+    except (LookupError, BundleError):
+        return None
+    return previous.segmenter if previous.spec.name == spec.name else None
+
+
 def _fit(
     data: TrainingData, spec: DatasetSpec, config: TrainingConfig, version: str,
-    step: Callable[[str], None],
+    step: Callable[[str], None], previous_segmenter: Any | None = None,
 ) -> ModelBundle:  # fmt: skip
     train_rows = data.train(str(spec.month_column))
     step("personas")
     segmenter = fit_segmenter(train_rows, spec, config)
+    if previous_segmenter is not None:
+        segmenter.match_to(previous_segmenter)
+        logger.info("personas matched to the promoted bundle's; new: %s", segmenter.new_personas_)
     step("propensity")
     propensity = fit_propensity(train_rows, spec, config)
     step("scorecard")
@@ -135,6 +154,9 @@ def _write(
         card = _card(bundle, data, config, data_dir, work, step)
         step("write")
         write_json(work / PERSONAS_JSON, cards.persona_records(bundle.segmenter))
+        sample = data.train(str(bundle.spec.month_column))
+        sample = sample.sample(min(len(sample), PERSONA_REPORT_ROWS), random_state=config.seed)
+        write_persona_report(bundle.segmenter, sample, work / PERSONAS_HTML)
         modelcard.write_model_card(card, work)
         write_bundle(work, bundle, text, _manifest(card, config))
         work.rename(directory)

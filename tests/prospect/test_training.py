@@ -204,3 +204,19 @@ def test_fast_drivers_read_like_the_models_own_descriptions(latest):
     expected = describe_drivers(rows, preparer.feature_names_out_, kinds, preparer.medians_,
                                 indices, values)  # fmt: skip
     assert driver_texts(model, rows, 3) == expected.to_numpy().tolist()
+
+
+def test_personas_have_a_report_and_keep_their_ids_across_retraining(trained, months_dir):
+    from dataclasses import replace
+
+    from prospect import registry
+
+    result, settings, _ = trained
+    assert "Personas" in (result.directory / "personas.html").read_text(encoding="utf-8")
+    registry.promote(result.version, settings)
+    retrained = train(months_dir, config=replace(FAST, seed=4), settings=settings)
+    before = load_bundle_dir(result.directory).segmenter
+    after = load_bundle_dir(retrained.directory).segmenter
+    rows = load_training_data(months_dir, load_spec("subscriber_5g")).train("month")
+    same_persona = np.mean(before.predict(rows) == after.predict(rows))
+    assert same_persona > 0.8  # a refit with another seed keeps last model's persona ids
