@@ -26,7 +26,7 @@ from prospect.io import read_batch
 from prospect.settings import Settings
 from prospect.synth import write_months
 from prospect.training import ModelBundle, TrainingConfig, train
-from prospect.training.scoring import PointsLookup, demand_and_drivers, driver_texts
+from prospect.training.scoring import PointsLookup, demand_and_drivers
 from prospect.training.storage import load_bundle_dir
 
 USERS, MONTHS, SCORE_ROWS, PEER_ROWS = 20_000, 6, 1_000_000, 100_000
@@ -78,7 +78,7 @@ def scoring_figures(bundle: ModelBundle, frame: pd.DataFrame) -> tuple[list[dict
         lambda: demand_and_drivers(bundle.propensity, big, 3), repeats=1
     )
     peer_rows = big.iloc[:PEER_ROWS]
-    ours_drivers, _ = median_seconds(lambda: driver_texts(bundle.propensity, peer_rows, 3))
+    ours_drivers, _ = median_seconds(lambda: bundle.propensity.proba_and_drivers(peer_rows, 3))
     peer_drivers, _ = median_seconds(lambda: bundle.propensity.explain(peer_rows, 3), repeats=1)
     descriptions = {c.name: c.description or c.name for c in spec.columns}
     lookup = PointsLookup(bundle.scorecard, descriptions)

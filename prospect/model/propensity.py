@@ -186,6 +186,25 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
             X, preparer.feature_names_out_, self._kinds(), preparer.medians_, indices, values
         )
 
+    def proba_and_drivers(self, X: pd.DataFrame, n: int = 3) -> tuple[np.ndarray, pd.DataFrame]:
+        """``P(card)`` and the top ``n`` drivers from one pass of the booster, for whole months.
+
+        Approximate contributions plus bias sum to the booster's margin, so the uncalibrated
+        probability is its sigmoid; the fitted calibrator then maps it as ``predict_proba``
+        does. Drivers are :meth:`explain` with ``approximate=True``.
+        """
+        check_is_fitted(self, "pipeline_")
+        contribs = self._contribs(self._prepare(X), approximate=True)
+        proba = 1.0 / (1.0 + np.exp(-contribs.sum(axis=1, dtype=np.float64)))
+        if self.calibrator_ is not None:
+            proba = self.calibrator_.calibrated_classifiers_[0].calibrators[0].predict(proba)
+        indices, values = ex.top_drivers(contribs, int(n))
+        preparer = self.pipeline_[0]
+        drivers = ex.describe_drivers(
+            X, preparer.feature_names_out_, self._kinds(), preparer.medians_, indices, values
+        )
+        return np.asarray(proba, dtype=float), drivers
+
     def _prepare(self, X: pd.DataFrame) -> np.ndarray:
         require_frame(X, list(self.feature_names_in_))
         return self.pipeline_[0].transform(X)

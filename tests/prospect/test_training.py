@@ -190,20 +190,12 @@ def test_oracle_comparison_is_skipped_without_an_oracle_file(tmp_path, latest):
     assert oracle_comparison(tmp_path, frame, bundle.spec, FAST, np.zeros(n), np.zeros(n)) is None
 
 
-def test_fast_drivers_read_like_the_models_own_descriptions(latest):
-    from prospect.model.explain import describe_drivers, top_drivers
-    from prospect.training.scoring import approximate_contributions, driver_texts
-
+def test_fast_drivers_are_the_models_own_approximate_explanation(latest):
     bundle, frame = latest
     model, rows = bundle.propensity, frame.iloc[:400]
-    preparer = model.pipeline_[0]
-    kinds = dict.fromkeys(model.numeric_features, "numeric")
-    kinds.update(dict.fromkeys(model.boolean_features, "boolean"))
-    kinds.update(dict.fromkeys(model.categorical_features, "categorical"))
-    indices, values = top_drivers(approximate_contributions(model, rows), 3)
-    expected = describe_drivers(rows, preparer.feature_names_out_, kinds, preparer.medians_,
-                                indices, values)  # fmt: skip
-    assert driver_texts(model, rows, 3) == expected.to_numpy().tolist()
+    scores = bundle.score(rows)
+    expected = model.explain(rows, 3, approximate=True).to_numpy().tolist()
+    assert scores["drivers"].tolist() == expected
 
 
 def test_personas_have_a_report_and_keep_their_ids_across_retraining(trained, months_dir):
