@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -71,25 +70,10 @@ def _setup(root: Path, broker: str) -> tuple[dict[str, str], Path]:
 
 
 def _workers(env: dict[str, str], n: int) -> list[subprocess.Popen[bytes]]:
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "worker.celery_app",
-        "worker",
-        "--pool",
-        "solo",
-        "--loglevel",
-        "WARNING",
-        "-Q",
-        "prospect",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
+    from prospect.cli.run_commands import worker_command
+
     return [
-        subprocess.Popen([*command, "-n", f"bench{i}@%h"], cwd=REPO, env={**os.environ, **env})
+        subprocess.Popen(worker_command(name=f"bench{i}@%h"), cwd=REPO, env={**os.environ, **env})
         for i in range(n)
     ]
 

@@ -145,25 +145,23 @@ def runs(limit: int = typer.Option(20, "--limit", min=1, help="Newest runs to li
     console.print(table)
 
 
-def _worker_command(pool: Pool, concurrency: int, loglevel: str) -> list[str]:
+def worker_command(
+    pool: str = "solo", concurrency: int = 1, loglevel: str = "WARNING", name: str | None = None
+) -> list[str]:
+    """The ``celery worker`` command line for run tasks (also used by tests and benchmarks).
+
+    Gossip, mingle and heartbeats are off: run tasks need no worker-to-worker chatter, and on
+    the SQLite broker each would be one more polling loop.
+    """
     return [
-        *CELERY,
-        "worker",
-        "--pool",
-        pool.value,
-        "--concurrency",
-        str(concurrency),
-        "--loglevel",
-        loglevel,
-        "-Q",
-        "prospect",
-        "-n",
-        f"prospect-{os.getpid()}@%h",
-    ]
+        *CELERY, "worker", "--pool", pool, "--concurrency", str(concurrency),
+        "--loglevel", loglevel, "-Q", "prospect", "-n", name or f"prospect-{os.getpid()}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
 
 
 def _start_worker(pool: Pool, concurrency: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(_worker_command(pool, concurrency, "WARNING"))
+    return subprocess.Popen(worker_command(pool.value, concurrency, "WARNING"))
 
 
 def _stop(process: subprocess.Popen[bytes] | None) -> None:
@@ -186,7 +184,7 @@ def worker(
     loglevel: str = typer.Option("INFO", "--loglevel", help="Celery log level."),
 ) -> None:
     """Start a Celery worker for run tasks (replaces this process)."""
-    command = _worker_command(pool, concurrency, loglevel)
+    command = worker_command(pool.value, concurrency, loglevel)
     os.execv(command[0], command)
 
 

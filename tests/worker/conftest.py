@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from prospect.cli.run_commands import worker_command
 from tests.worker.helpers import install_bundle, train_small_bundle
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,27 +126,7 @@ def start_worker() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(env: dict[str, str], **extra: str) -> subprocess.Popen[bytes]:
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker.celery_app",
-            "worker",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "-Q",
-            "prospect",
-            "--loglevel",
-            "WARNING",
-            "-n",
-            f"test-{uuid.uuid4().hex[:8]}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ]
+        command = worker_command(name=f"test-{uuid.uuid4().hex[:8]}@%h")
         process = subprocess.Popen(
             command, cwd=REPO, env={**os.environ, **env, **extra}, start_new_session=True
         )
