@@ -11,11 +11,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.csv_export import stream_targets_csv
 from api.deps import Caller, EngineDep, SessionDep, ViewerDep
+from api.paging import offset_page
 from api.problems import Problem
 from api.schemas import (
     MONTH_PATTERN,
@@ -66,8 +67,7 @@ def list_campaigns(
         stmt = stmt.where(Campaign.status == status)
     if month is not None:
         stmt = stmt.where(Campaign.month == month)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Campaign.id.desc()).limit(limit).offset(offset))
+    total, rows = offset_page(session, stmt, [Campaign.id.desc()], limit, offset)
     items = [CampaignOut.model_validate(r) for r in rows]
     return CampaignPage(items=items, total=total, limit=limit, offset=offset)
 

@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import ReviewerDep, SessionDep, SettingsDep
 from api.files import artifact_file, read_json
+from api.paging import offset_page
 from api.problems import Problem
 from api.schemas import (
     MONTH_PATTERN,
@@ -47,8 +48,7 @@ def list_reports(
         stmt = stmt.where(DQReport.month == month)
     if outcome is not None:
         stmt = stmt.where(DQReport.outcome == outcome)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(DQReport.id.desc()).limit(limit).offset(offset))
+    total, rows = offset_page(session, stmt, [DQReport.id.desc()], limit, offset)
     items = [DQReportOut.model_validate(r) for r in rows]
     return DQReportPage(items=items, total=total, limit=limit, offset=offset)
 

@@ -7,9 +7,10 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.deps import AdminDep, EngineDep, EnqueueDep, EnqueueRun, ReviewerDep, SessionDep
+from api.paging import offset_page
 from api.problems import Problem
 from api.schemas import (
     MONTH_PATTERN,
@@ -69,9 +70,7 @@ def list_runs(
         stmt = stmt.where(Run.month == month)
     if status is not None:
         stmt = stmt.where(Run.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Run.created_at.desc(), Run.run_id).limit(limit)
-                           .offset(offset))  # fmt: skip
+    total, rows = offset_page(session, stmt, [Run.created_at.desc(), Run.run_id], limit, offset)
     items = [RunOut.model_validate(r) for r in rows]
     return RunPage(items=items, total=total, limit=limit, offset=offset)
 
