@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 CARD_JSON = "model_card.json"
 CARD_HTML = "model_card.html"
 TEMPLATE = "model_card.html.j2"
-REQUIRED_KEYS = ("version", "data", "metrics", "folds", "by_month", "top_features")
+REQUIRED_KEYS = ("version", "data", "metrics", "credit_risk", "folds", "by_month", "top_features")
 
 
 def _environment() -> Environment:

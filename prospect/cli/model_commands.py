@@ -66,6 +66,10 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
     console.print(f"test month: propensity PR-AUC {_fmt(prop['pr_auc'])}, ROC-AUC "
                   f"{_fmt(prop['roc_auc'])}; scorecard ROC-AUC {_fmt(card['roc_auc'])}, "
                   f"KS {_fmt(card['ks'])}", markup=False)  # fmt: skip
+    challenger = metrics.get("challenger")
+    if challenger is not None:
+        console.print(f"challenger (monotone XGBoost) ROC-AUC {_fmt(challenger['roc_auc'])}, "
+                      f"KS {_fmt(challenger['ks'])}", markup=False)  # fmt: skip
     ratio = metrics.get("oracle_pr_auc_ratio")
     if ratio is not None:
         console.print(f"propensity PR-AUC / oracle PR-AUC: {ratio:.3f}", markup=False)

@@ -6,22 +6,43 @@ Kept apart from fitting so that the evaluation of a bundle can be read in one pl
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from prospect.model import metrics
+from prospect.model import PropensityModel, metrics
 from prospect.spec import DatasetSpec
 from prospect.training import evaluate as ev
 from prospect.training.charts import calibration_chart, lift_gain_chart
 from prospect.training.config import TrainingConfig
 from prospect.training.data import TrainingData
-from prospect.training.fit import fit_propensity, fit_scorecard
+from prospect.training.fit import fit_challenger, fit_propensity, fit_scorecard
+from risk import Challenger, Scorecard
 
 LIFT_GAIN_PNG = "lift_gain.png"
 CALIBRATION_PNG = "calibration.png"
+
+
+@dataclass(frozen=True)
+class CardModels:
+    """The models a card measures: the bundle's propensity model and scorecard, and the
+    challenger, which is fitted only to be reported beside the scorecard (never bundled)."""
+
+    propensity: PropensityModel
+    scorecard: Scorecard
+    challenger: Challenger
+
+
+def fit_card_models(train: pd.DataFrame, spec: DatasetSpec, config: TrainingConfig) -> CardModels:
+    """Propensity model, scorecard and challenger refitted on one fold's training months."""
+    return CardModels(
+        fit_propensity(train, spec, config),
+        fit_scorecard(train, spec, config),
+        fit_challenger(train, spec, config),
+    )
 
 
 def check_folds(config: TrainingConfig, months: list[str]) -> None:
@@ -34,7 +55,7 @@ def check_folds(config: TrainingConfig, months: list[str]) -> None:
 
 
 def time_folds(
-    models: Any, data: TrainingData, spec: DatasetSpec, config: TrainingConfig,
+    models: CardModels, data: TrainingData, spec: DatasetSpec, config: TrainingConfig,
     on_fold: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Fold ``i`` tests one of the last ``n_folds`` months on models fitted on the months
@@ -45,31 +66,33 @@ def time_folds(
     folds = []
     for i, test_month in enumerate(months[-config.n_folds :], start=1):
         train_months = [m for m in months if m < test_month]
-        if test_month == data.test_month:
-            propensity, scorecard = models.propensity, models.scorecard
-        else:
+        fold = models
+        if test_month != data.test_month:
             if on_fold is not None:
                 on_fold(test_month)
             train = data.frame[data.frame[month_col].isin(train_months)]
-            propensity = fit_propensity(train, spec, config)
-            scorecard = fit_scorecard(train, spec, config)
+            fold = fit_card_models(train, spec, config)
         test = data.frame[data.frame[month_col] == test_month]
         folds.append({
             "fold": i, "train_months": train_months, "test_month": test_month,
-            "propensity": ev.propensity_metrics(propensity, test, config.demand_label),
-            "scorecard": ev.scorecard_metrics(scorecard, test, config.risk_label),
+            "propensity": ev.propensity_metrics(fold.propensity, test, config.demand_label),
+            "scorecard": ev.pd_metrics(fold.scorecard, test, config.risk_label),
+            "challenger": ev.pd_metrics(fold.challenger, test, config.risk_label),
         })  # fmt: skip
     return folds
 
 
 def test_month_card(
-    models: Any, data: TrainingData, spec: DatasetSpec, config: TrainingConfig,
+    models: CardModels, data: TrainingData, spec: DatasetSpec, config: TrainingConfig,
     data_dir: Path, chart_dir: Path,
 ) -> dict[str, Any]:  # fmt: skip
     """Test-month metrics, oracle comparison, lift/gain and calibration tables and charts."""
     test = data.test(str(spec.month_column))
     p_demand = models.propensity.predict_proba(test)[:, 1]
-    pd_ = models.scorecard.predict_proba(test[spec.feature_columns])[:, 1]
+    pds = {
+        name: model.predict_proba(test[spec.feature_columns])[:, 1]
+        for name, model in (("scorecard", models.scorecard), ("challenger", models.challenger))
+    }
     known = test[config.demand_label].notna().to_numpy()
     y = test[config.demand_label].to_numpy()[known]
     lift_gain = ev.lift_gain_table(y, p_demand[known])
@@ -77,8 +100,9 @@ def test_month_card(
     return {
         "metrics": {
             "propensity": metrics.summary(y, p_demand[known]),
-            "scorecard": ev.scorecard_metrics(models.scorecard, test, config.risk_label),
-            "oracle": ev.oracle_comparison(data_dir, test, spec, config, p_demand, pd_),
+            "scorecard": ev.pd_metrics(models.scorecard, test, config.risk_label),
+            "challenger": ev.pd_metrics(models.challenger, test, config.risk_label),
+            "oracle": ev.oracle_comparison(data_dir, test, spec, config, p_demand, pds),
         },
         "lift_gain": lift_gain,
         "calibration": calibration,

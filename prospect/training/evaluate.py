@@ -8,12 +8,13 @@ how far the models are from the best attainable score, and never for fitting.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
 
 from prospect.model import PropensityModel, metrics
 from prospect.spec import DatasetSpec
@@ -32,7 +33,15 @@ def ks_statistic(y_true: object, y_score: object) -> float:
 
 
 PROPENSITY_KEYS = ("roc_auc", "pr_auc", "lift_at_top", "recall_at_top", "brier", "positive_rate")
-SCORECARD_KEYS = ("roc_auc", "gini", "ks", "default_rate")
+RISK_KEYS = ("roc_auc", "gini", "ks", "brier", "default_rate")
+
+
+class PDModel(Protocol):
+    """A fitted probability-of-default model: the scorecard, or the challenger beside it."""
+
+    feature_names_in_: Any
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray: ...
 
 
 def _one_class(known: pd.DataFrame, label: str) -> bool:
@@ -53,17 +62,20 @@ def propensity_metrics(
     return dict(metrics.summary(known[label], model.predict_proba(known)[:, 1]))
 
 
-def scorecard_metrics(
-    scorecard: Scorecard, rows: pd.DataFrame, label: str
-) -> dict[str, float | None]:
-    """ROC-AUC, Gini and KS of the PD on the rows with a known default outcome."""
+def pd_metrics(model: PDModel, rows: pd.DataFrame, label: str) -> dict[str, float | None]:
+    """ROC-AUC, Gini, KS and Brier of a model's PD on the rows with a known default outcome.
+
+    Any fitted PD model (scorecard or challenger) is measured by this one function, so the
+    champion and the challenger are compared on exactly the same rows and figures.
+    """
     known = rows[rows[label].notna()]
     if _one_class(known, label):
-        return dict.fromkeys(SCORECARD_KEYS)
-    pd_ = scorecard.predict_proba(known[scorecard.feature_names_in_])[:, 1]
-    auc = float(roc_auc_score(known[label], pd_))
-    return {"roc_auc": auc, "gini": 2 * auc - 1, "ks": ks_statistic(known[label], pd_),
-            "default_rate": float(known[label].mean())}  # fmt: skip
+        return dict.fromkeys(RISK_KEYS)
+    y = known[label].to_numpy(float)
+    pd_ = model.predict_proba(known[list(model.feature_names_in_)])[:, 1]
+    auc = float(roc_auc_score(y, pd_))
+    return {"roc_auc": auc, "gini": 2 * auc - 1, "ks": ks_statistic(y, pd_),
+            "brier": float(brier_score_loss(y, pd_)), "default_rate": float(y.mean())}  # fmt: skip
 
 
 def by_month(
@@ -76,16 +88,20 @@ def by_month(
         rows.append({
             "month": month, "role": "test" if month == test else "train", "rows": len(part),
             "propensity": propensity_metrics(models.propensity, part, config.demand_label),
-            "scorecard": scorecard_metrics(models.scorecard, part, config.risk_label),
+            "scorecard": pd_metrics(models.scorecard, part, config.risk_label),
         })  # fmt: skip
     return rows
 
 
 def oracle_comparison(
     data_dir: Path, test: pd.DataFrame, spec: DatasetSpec, config: TrainingConfig,
-    p_demand: np.ndarray, pd_: np.ndarray,
+    p_demand: np.ndarray, pds: Mapping[str, np.ndarray],
 ) -> dict[str, Any] | None:  # fmt: skip
-    """The models' test-month figures next to the oracle's, or None without an oracle file."""
+    """The models' test-month figures next to the oracle's, or None without an oracle file.
+
+    ``pds`` maps each PD model's name (``scorecard``, ``challenger``) to its PD on ``test``;
+    each gets its own section with the oracle's ROC-AUC and KS on the same rows.
+    """
     month = str(test[spec.month_column].iloc[0])
     path = Path(data_dir) / "oracle" / f"oracle_{month}.parquet"
     if not path.is_file():
@@ -104,10 +120,18 @@ def oracle_comparison(
         "month": month, "file": path.name,
         "propensity": {"pr_auc": model_pr, "oracle_pr_auc": oracle_pr,
                        "ratio": model_pr / oracle_pr if oracle_pr else None},
-        "scorecard": {"roc_auc": float(roc_auc_score(yr, pd_[risk])),
-                      "oracle_roc_auc": float(roc_auc_score(yr, oracle_pd)),
-                      "ks": ks_statistic(yr, pd_[risk]), "oracle_ks": ks_statistic(yr, oracle_pd)},
+        **{name: _against_oracle(yr, pd_[risk], oracle_pd) for name, pd_ in pds.items()},
     }  # fmt: skip
+
+
+def _against_oracle(y: np.ndarray, pd_: np.ndarray, oracle_pd: np.ndarray) -> dict[str, float]:
+    """A PD model's ROC-AUC and KS beside the oracle's on the same rows."""
+    return {
+        "roc_auc": float(roc_auc_score(y, pd_)),
+        "oracle_roc_auc": float(roc_auc_score(y, oracle_pd)),
+        "ks": ks_statistic(y, pd_),
+        "oracle_ks": ks_statistic(y, oracle_pd),
+    }
 
 
 def top_propensity_features(

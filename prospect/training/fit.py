@@ -1,7 +1,8 @@
-"""Fitting the three learnable parts on the training months of a canonical frame.
+"""Fitting the learnable parts on the training months of a canonical frame.
 
 The propensity model learns from rows whose demand label is known (existing card holders have
-none), the scorecard from rows with a known default outcome, the segmenter from a sample.
+none), the scorecard and its challenger from the same rows with a known default outcome, the
+segmenter from a sample. The challenger is fitted only to be reported beside the scorecard.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import pandas as pd
 
 from prospect.model import PropensityModel
 from prospect.personas import build_segmenter
-from prospect.riskmodel import build_scorecard
+from prospect.riskmodel import build_challenger, build_scorecard, labelled
 from prospect.spec import DatasetSpec
 from prospect.training.config import TrainingConfig
 from prospect.training.exceptions import TrainingDataError
-from risk import Scorecard
+from risk import Challenger, Scorecard
 from segmentation import PersonaSegmenter
 
 logger = logging.getLogger(__name__)
@@ -69,3 +70,9 @@ def fit_scorecard(train: pd.DataFrame, spec: DatasetSpec, config: TrainingConfig
     rows, y = labelled_rows(train, config.risk_label)
     scorecard = build_scorecard(spec, n_grades=config.n_grades)
     return scorecard.fit(rows[spec.feature_columns], y.to_numpy(float))
+
+
+def fit_challenger(train: pd.DataFrame, spec: DatasetSpec, config: TrainingConfig) -> Challenger:
+    """Monotone XGBoost challenger on the scorecard's rows, label and seed (never bundled)."""
+    X, y = labelled(train, spec, config.risk_label)
+    return build_challenger(spec, random_state=config.seed).fit(X, y)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 
+import joblib
 import numpy as np
 import pytest
 
 from prospect.io import file_checksum, read_batch
+from prospect.riskmodel import build_challenger, labelled
 from prospect.settings import Settings
 from prospect.spec import load_spec
 from prospect.synth import write_months
@@ -18,8 +20,9 @@ from prospect.training import (
     bundle_version,
     train,
 )
+from prospect.training.champion import reading
 from prospect.training.data import load_training_data
-from prospect.training.evaluate import oracle_comparison
+from prospect.training.evaluate import RISK_KEYS, oracle_comparison, pd_metrics
 from prospect.training.storage import load_bundle_dir
 
 MONTHS = ["2026-08", "2026-09", "2026-10"]
@@ -62,8 +65,12 @@ def test_bundle_folder_holds_models_manifest_card_and_charts(trained):
     names = {p.name for p in result.directory.iterdir()}
     assert {"bundle.joblib", "manifest.json", "model_card.html", "model_card.json",
             "lift_gain.png", "calibration.png", "personas.json"} <= names  # fmt: skip
-    assert result.created and steps == ["read data", "personas", "propensity", "scorecard",
-                                        "time folds", "model card", "write"]  # fmt: skip
+    stored = joblib.load(result.directory / "bundle.joblib")  # the challenger is only reported
+    assert set(stored) == {"segmenter", "propensity", "scorecard", "spec_name", "spec_yaml"}
+    assert result.created and steps == [
+        "read data", "personas", "propensity", "scorecard", "challenger", "time folds",
+        "model card", "write",
+    ]  # fmt: skip
     assert result.version.startswith("m-202610-") and len(result.version) == len("m-202610-") + 8
 
 
@@ -110,6 +117,80 @@ def test_card_lift_gain_calibration_and_top_features(card, trained):
     html = (trained[0].directory / "model_card.html").read_text(encoding="utf-8")
     assert trained[0].version in html and "Against the oracle" in html
     assert 'src="lift_gain.png"' in html and 'src="calibration.png"' in html
+
+
+@pytest.fixture(scope="module")
+def refit_challenger(months_dir):
+    """A challenger fitted as training fits it: same training rows, label and seed."""
+    spec = load_spec("subscriber_5g")
+    data = load_training_data(months_dir, spec)
+    X, y = labelled(data.train("month"), spec, FAST.risk_label)
+    return build_challenger(spec, random_state=FAST.seed).fit(X, y), data.test("month")
+
+
+def test_card_has_challenger_metrics_for_the_test_month_and_every_fold(card):
+    champion, challenger = card["metrics"]["scorecard"], card["metrics"]["challenger"]
+    assert set(challenger) == set(champion) == set(RISK_KEYS)
+    assert challenger["default_rate"] == champion["default_rate"]  # same rows as the scorecard
+    for f in [*card["folds"], {"challenger": challenger}]:
+        got = f["challenger"]
+        assert all(0 <= got[k] <= 1 for k in ("roc_auc", "ks", "brier", "default_rate"))
+        assert got["roc_auc"] > 0.5 and got["gini"] == pytest.approx(2 * got["roc_auc"] - 1)
+    assert card["folds"][-1]["challenger"] == challenger
+    oracle = card["metrics"]["oracle"]["challenger"]
+    assert oracle["roc_auc"] == pytest.approx(challenger["roc_auc"])
+    assert 0.5 < oracle["oracle_roc_auc"] <= 1
+
+
+def test_card_challenger_is_the_one_fitted_on_the_scorecards_rows(card, refit_challenger):
+    model, test = refit_challenger
+    assert pd_metrics(model, test, FAST.risk_label) == pytest.approx(card["metrics"]["challenger"])
+    constraints = card["credit_risk"]["constraints"]
+    assert [c["feature"] for c in constraints] == load_spec("subscriber_5g").feature_columns
+    assert {c["feature"]: c["constraint"] for c in constraints} == model.monotone_constraints_
+    assert {c["constraint"] for c in constraints} <= {-1, 0, 1}
+    assert {c["feature"]: c["trend"] for c in constraints} == model.binner_.trends_
+    numeric = {c["feature"]: c["trend_consistency"] for c in constraints if c["kind"] == "numeric"}
+    assert numeric == pytest.approx(model.trend_consistency_)
+
+
+def test_card_reads_the_roc_auc_difference_from_the_figures(card):
+    section, metrics = card["credit_risk"], card["metrics"]
+    gap = metrics["challenger"]["roc_auc"] - metrics["scorecard"]["roc_auc"]
+    assert section["roc_auc_difference"]["test_month"] == pytest.approx(gap)
+    gaps = [f["challenger"]["roc_auc"] - f["scorecard"]["roc_auc"] for f in card["folds"]]
+    assert section["roc_auc_difference"]["folds"] == pytest.approx(gaps)
+    assert section["reading"] == reading("2026-10", gap, gaps)
+
+
+def test_model_card_html_shows_champion_and_challenger_side_by_side(card, trained):
+    html = (trained[0].directory / "model_card.html").read_text(encoding="utf-8")
+    section = html[html.index("Credit risk: champion and challenger") : html.index("By time fold")]
+    for model in ("scorecard", "challenger"):
+        assert f"{card['metrics'][model]['roc_auc']:.4f}" in section
+        assert all(f"{f[model]['roc_auc']:.4f}" in section for f in card["folds"])
+    assert card["credit_risk"]["reading"] in section
+    free = [c["feature"] for c in card["credit_risk"]["constraints"] if c["constraint"] == 0]
+    assert (f"Free: {', '.join(free)}." if free else "No feature is free.") in section
+
+
+@pytest.mark.parametrize(
+    ("gap", "folds", "expected"),
+    [
+        (0.0042, [-0.001, 0.0042], "challenger ranks better by 0.004 ROC-AUC on 2026-10; "
+         "challenger ahead in 1 of 2 time folds; the scorecard stays champion because it is "
+         "additive and gives reason codes."),
+        (-0.0123, [-0.02, None], "scorecard ranks better by 0.012 ROC-AUC on 2026-10; "
+         "challenger ahead in 0 of 1 time fold; the scorecard stays champion: it ranks as well "
+         "or better, is additive and gives reason codes."),
+        (0.0002, [0.0002], "challenger and scorecard rank alike on 2026-10 (ROC-AUC +0.0002); "
+         "challenger ahead in 0 of 1 time fold; the scorecard stays champion: it ranks as well "
+         "or better, is additive and gives reason codes."),
+        (None, [0.01], "no comparison on 2026-10: its default labels hold one class only."),
+    ],
+)  # fmt: skip
+def test_reading_is_worded_from_the_figures(gap, folds, expected):
+    assert reading("2026-10", gap, folds) == expected
 
 
 def test_same_inputs_give_the_same_version_and_train_nothing(trained, months_dir):
@@ -187,7 +268,8 @@ def test_bad_parameters_are_named(months_dir, settings):
 def test_oracle_comparison_is_skipped_without_an_oracle_file(tmp_path, latest):
     bundle, frame = latest
     n = len(frame)
-    assert oracle_comparison(tmp_path, frame, bundle.spec, FAST, np.zeros(n), np.zeros(n)) is None
+    pds = {"scorecard": np.zeros(n)}
+    assert oracle_comparison(tmp_path, frame, bundle.spec, FAST, np.zeros(n), pds) is None
 
 
 def test_fast_drivers_are_the_models_own_approximate_explanation(latest):
