@@ -17,6 +17,7 @@ RunStatus = Literal[
     "quarantined", "failed", "approved", "rejected",
 ]  # fmt: skip
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+StabilityStatus = Literal["stable", "monitor", "shifted"]
 
 
 class ProblemDetail(BaseModel):
@@ -106,6 +107,12 @@ class RunAccepted(BaseModel):
     status_url: str
 
 
+class StabilityRow(BaseModel):
+    variable: str
+    psi: float
+    status: StabilityStatus
+
+
 class RunOut(_FromRow):
     run_id: str
     month: str
@@ -119,6 +126,46 @@ class RunOut(_FromRow):
     started_at: datetime | None
     finished_at: datetime | None
     timings: dict[str, float]
+    score_psi: float | None = Field(
+        default=None,
+        description="PSI of the scorecard's score points against its training data; null "
+        "until selection, or when the model bundle has no stability profile.",
+    )
+    stability_status: StabilityStatus | None = Field(
+        default=None, description="The score's status: PSI < 0.10 stable, < 0.25 monitor."
+    )
+    stability_features: list[StabilityRow] = Field(
+        default_factory=list, description="The five scorecard features with the highest PSI."
+    )
+
+
+class StabilityBin(BaseModel):
+    bin: str
+    reference: float = Field(description="Share of the training rows in this bin.")
+    current: float = Field(description="Share of the run's rows in this bin.")
+
+
+class StabilityFeature(StabilityRow):
+    bins: list[StabilityBin]
+
+
+class StabilityReport(BaseModel):
+    """Has the scored population moved away from the scorecard's training population?"""
+
+    run_id: str
+    month: str
+    model_version: str
+    score_psi: float | None
+    status: StabilityStatus | None
+    score_bins: list[StabilityBin]
+    thresholds: dict[str, float] = Field(
+        description="PSI from which a variable is monitor or shifted."
+    )
+    n_reference: int = Field(description="Rows of the scorecard's training data.")
+    n_current: int = Field(description="Rows scored in the run.")
+    features: list[StabilityFeature] = Field(
+        description="Every scorecard feature, worst first, with its bins."
+    )
 
 
 class RunPage(BaseModel):

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from prospect.spec import DatasetSpec
-from risk import Challenger, Scorecard, ScoreRegressor, WOEBinner, stability_report
+from risk import Challenger, Scorecard, ScoreRegressor, StabilityProfile, WOEBinner
+from risk.monitoring import SCORE, Counts
 
 RISK_LABEL = "defaulted"
 
@@ -72,13 +73,39 @@ def score_frame(
     return pd.concat([out, dims], axis=1)
 
 
+def stability_frame(
+    frame: pd.DataFrame, score_points: np.ndarray, features: list[str]
+) -> pd.DataFrame:
+    """The monitored columns of a month: ``features`` and the score points as ``score``."""
+    out = pd.DataFrame({f: frame[f] for f in features}, index=frame.index)
+    out[SCORE] = np.asarray(score_points, dtype=float)
+    return out
+
+
+def stability_profile(
+    scorecard: Scorecard, reference: pd.DataFrame, spec: DatasetSpec
+) -> StabilityProfile:
+    """Reference profile of the scorecard's population: the score points and the features the
+    scorecard selected, binned on ``reference`` (its training rows), so a run can tell whether
+    the population it scores has moved away from the one the points were fitted on."""
+    features = list(scorecard.selected_)
+    points = scorecard.score(reference[spec.feature_columns])
+    return StabilityProfile.build(stability_frame(reference, points, features), [SCORE, *features])
+
+
+def stability_counts(
+    profile: StabilityProfile, frame: pd.DataFrame, score_points: np.ndarray
+) -> Counts:
+    """Counts of a scored month (or partition) in the profile's bins; they add up."""
+    features = [n for n in profile.names if n != SCORE]
+    return profile.count(stability_frame(frame, score_points, features))
+
+
 def stability(
     scorecard: Scorecard, reference: pd.DataFrame, current: pd.DataFrame, spec: DatasetSpec
 ) -> pd.DataFrame:
-    """PSI of the score and of every feature between a reference frame and a new month."""
-    features = spec.feature_columns
-    return stability_report(
-        reference, current, features,
-        reference_score=scorecard.score(reference[features]),
-        current_score=scorecard.score(current[features]),
-    )  # fmt: skip
+    """PSI of the score and of every scorecard feature between a reference frame and a new
+    month (score first, then worst first)."""
+    profile = stability_profile(scorecard, reference, spec)
+    points = scorecard.score(current[spec.feature_columns])
+    return profile.report(stability_counts(profile, current, points))

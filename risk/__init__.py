@@ -5,7 +5,13 @@ the ``prospect`` application.
 
 from risk.challenger import Challenger
 from risk.exceptions import RiskError, ScorecardError
-from risk.monitoring import psi, stability_html, stability_report
+from risk.monitoring import (
+    StabilityProfile,
+    psi,
+    stability_html,
+    stability_report,
+    sum_counts,
+)
 from risk.regression import ScoreRegressor
 from risk.scaling import PDOScaling
 from risk.scorecard import Scorecard
@@ -18,8 +24,10 @@ __all__ = [
     "ScoreRegressor",
     "Scorecard",
     "ScorecardError",
+    "StabilityProfile",
     "WOEBinner",
     "psi",
     "stability_html",
     "stability_report",
+    "sum_counts",
 ]

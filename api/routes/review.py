@@ -41,10 +41,12 @@ from api.web_auth import (
 )
 from prospect import review
 from prospect.exceptions import ProspectError
+from prospect.pipeline.stability import report_paths
 from prospect.store import (
     DQReport,
     InvalidTransitionError,
     RecordNotFoundError,
+    Run,
     record_audit,
     verify_password,
 )
@@ -251,6 +253,18 @@ def dq_report(report_id: int, me: UserDep, session: SessionDep, settings: Settin
     if row is None:
         raise RecordNotFoundError(f"no data-quality report with id {report_id}.")
     path = artifact_file(row.html_path, settings.reports_dir, "data-quality report")
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers=ARTIFACT_HEADERS)
+
+
+@router.get("/runs/{run_id}/stability")
+def stability_report(
+    run_id: str, me: UserDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The run's scorecard stability report, for a browser session."""
+    if session.get(Run, run_id) is None:
+        raise RecordNotFoundError(f"no run with id {run_id!r}.")
+    html = report_paths(settings, run_id)["html"]
+    path = artifact_file(html, settings.reports_dir, "stability report")
     return HTMLResponse(path.read_text(encoding="utf-8"), headers=ARTIFACT_HEADERS)
 
 

@@ -1,15 +1,28 @@
 """Monthly runs: an admin starts one (queued for the worker, 202), anyone with a reviewer key
-follows its state, timings and failure reason."""
+follows its state, timings, failure reason and scorecard stability report."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from api.deps import AdminDep, EngineDep, EnqueueDep, EnqueueRun, ReviewerDep, SessionDep
+from api.deps import (
+    AdminDep,
+    EngineDep,
+    EnqueueDep,
+    EnqueueRun,
+    ReviewerDep,
+    SessionDep,
+    SettingsDep,
+)
+from api.files import artifact_file, read_json
 from api.paging import offset_page
 from api.problems import Problem
 from api.schemas import (
@@ -19,10 +32,14 @@ from api.schemas import (
     RunPage,
     RunRequest,
     RunStatus,
+    StabilityReport,
+    StabilityRow,
     problem_responses,
 )
 from prospect.exceptions import ProspectError
-from prospect.store import Run, record_audit, session_scope
+from prospect.pipeline.stability import SUMMARY_KEY, report_paths
+from prospect.settings import Settings
+from prospect.store import Campaign, Run, record_audit, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +88,68 @@ def list_runs(
     if status is not None:
         stmt = stmt.where(Run.status == status)
     total, rows = offset_page(session, stmt, [Run.created_at.desc(), Run.run_id], limit, offset)
-    items = [RunOut.model_validate(r) for r in rows]
-    return RunPage(items=items, total=total, limit=limit, offset=offset)
+    return RunPage(items=_runs_out(session, rows), total=total, limit=limit, offset=offset)
 
 
 @router.get("/{run_id}", response_model=RunOut, responses=_ERRORS)
 def get_run(run_id: str, session: SessionDep, caller: ReviewerDep) -> RunOut:
-    """One run: state, timings per stage and, when it failed, why."""
+    """One run: state, timings per stage, scorecard stability and, when it failed, why."""
+    return _runs_out(session, [_run(session, run_id)])[0]
+
+
+@router.get("/{run_id}/stability", response_model=StabilityReport, responses=_ERRORS)
+def get_stability(
+    run_id: str, session: SessionDep, settings: SettingsDep, caller: ReviewerDep
+) -> StabilityReport:
+    """The run's scorecard stability report: PSI of the score and of every scorecard feature
+    against the model bundle's training data, worst first."""
+    path = _stability_file(session, settings, run_id, "json")
+    return StabilityReport.model_validate(read_json(path, "stability report"))
+
+
+@router.get(
+    "/{run_id}/stability/html", response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **_ERRORS},
+)  # fmt: skip
+def get_stability_html(
+    run_id: str, session: SessionDep, settings: SettingsDep, caller: ReviewerDep
+) -> HTMLResponse:
+    """The stability report as an HTML page (shifted variables highlighted)."""
+    path = _stability_file(session, settings, run_id, "html")
+    return HTMLResponse(path.read_text(encoding="utf-8"))
+
+
+def _run(session: Session, run_id: str) -> Run:
     run = session.get(Run, run_id)
     if run is None:
         raise Problem(404, f"no run with id {run_id!r}.")
-    return RunOut.model_validate(run)
+    return run
+
+
+def _stability_file(session: Session, settings: Settings, run_id: str, kind: str) -> Path:
+    path = report_paths(settings, _run(session, run_id).run_id)[kind]
+    if not path.is_file():
+        raise Problem(404, f"run {run_id!r} has no stability report: it has not reached "
+                      "selection, or its model bundle has no stability profile.",
+                      slug="file-not-found")  # fmt: skip
+    return artifact_file(path, settings.reports_dir, "stability report")
+
+
+def _runs_out(session: Session, runs: Sequence[Run]) -> list[RunOut]:
+    """The runs with the stability headline their campaign summary holds."""
+    ids = [r.run_id for r in runs]
+    stmt = select(Campaign.run_id, Campaign.summary).where(Campaign.run_id.in_(ids))
+    summaries: dict[str, Any] = dict(session.execute(stmt).tuples().all())
+    return [RunOut.model_validate(r).model_copy(update=_stability(summaries.get(r.run_id)))
+            for r in runs]  # fmt: skip
+
+
+def _stability(summary: dict[str, Any] | None) -> dict[str, Any]:
+    head = (summary or {}).get(SUMMARY_KEY)
+    if not isinstance(head, dict):
+        return {}
+    return {
+        "score_psi": head.get("score_psi"),
+        "stability_status": head.get("status"),
+        "stability_features": [StabilityRow.model_validate(f) for f in head["top_features"]],
+    }

@@ -15,6 +15,7 @@ import pandas as pd
 from prospect import registry
 from prospect.settings import Settings
 from prospect.spec import DatasetSpec
+from risk import StabilityProfile
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class Scorer(Protocol):
     """What a run needs of a model bundle: its version and per-subscriber scores."""
 
     version: str
+    stability_profile: StabilityProfile | None
 
     def score(self, df: pd.DataFrame) -> pd.DataFrame: ...
 

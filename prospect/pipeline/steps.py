@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from prospect.io import read_batch
-from prospect.pipeline import inputs
+from prospect.pipeline import inputs, stability
 from prospect.pipeline.exceptions import PartitionsPendingError
 from prospect.pipeline.partitions import partition_batch, partition_path
 from prospect.pipeline.plan import (
@@ -98,8 +98,9 @@ def _partition(plan: RunPlan, settings: Settings) -> list[Path]:
 def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
     """Score partition ``index`` and keep only its rows that can reach the final list.
 
-    Writes the scored partition, its shortlist and (last) a JSON of its counts; a partition
-    whose JSON exists is not scored again. Returns the counts.
+    Writes the scored partition, its shortlist and (last) a JSON of its counts, with its rows'
+    counts in the stability profile's bins; a partition whose JSON exists is not scored again.
+    Returns the counts.
     """
     marker = shortlist_marker(settings, run_id, index)
     if marker.is_file():
@@ -108,11 +109,16 @@ def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
     plan = load_plan(settings, run_id)
     spec = load_spec(plan.spec_name)
     part = partition_path(run_dir(settings, run_id) / "partitions", index)
-    scored = scored_frame(
-        load_scorer(settings, plan.model_version), read_batch(part, spec, month=plan.month), spec
+    scorer = load_scorer(settings, plan.model_version)
+    frame = read_batch(part, spec, month=plan.month)
+    scored = scored_frame(scorer, frame, spec)
+    drift = stability.partition_counts(
+        scorer.stability_profile, frame, scored["score_points"].to_numpy()
     )
+    del frame  # the partition's raw columns are not needed past this point
     write_parquet_atomic(scored, run_dir(settings, run_id) / "scored" / part.name)
     counts = _shortlist(scored, plan, settings, marker.with_suffix(".parquet"))
+    counts["stability"] = drift
     counts["seconds"] = round(time.perf_counter() - started, 3)
     write_json_atomic(marker, counts)
     logger.info(
@@ -205,7 +211,10 @@ def _select(plan: RunPlan, settings: Settings) -> CampaignList:
         contacts=contacts,
         as_of=plan.as_of,
     )
-    return inputs.with_partition_counts(campaign, counts)
+    campaign = inputs.with_partition_counts(campaign, counts)
+    profile = load_scorer(settings, plan.model_version).stability_profile
+    parts = [c.get("stability") for c in counts]
+    return stability.with_stability(campaign, settings, plan, profile, parts)
 
 
 def publish_step(run_id: str, settings: Settings) -> int:

@@ -16,7 +16,7 @@ import pandas as pd
 from prospect.model import PropensityModel
 from prospect.spec import DatasetSpec
 from prospect.training.scoring import PointsLookup, demand_and_drivers, dimension_points
-from risk import Scorecard
+from risk import Scorecard, StabilityProfile
 from risk.grades import assign_grades
 from segmentation import PersonaSegmenter
 
@@ -30,6 +30,8 @@ class ModelBundle:
     version : the bundle version (``m-<YYYYMM>-<hash8>``).
     spec : the dataset spec of the training data; scored frames must be in its canonical form.
     manifest : the bundle's ``manifest.json`` (library versions, data checksum, metrics ...).
+    stability_profile : bins and counts of the scorecard's training population (score and
+        features), which each run's stability report compares with; None in older bundles.
     """
 
     version: str
@@ -38,6 +40,7 @@ class ModelBundle:
     propensity: PropensityModel
     scorecard: Scorecard
     manifest: dict[str, Any] = field(default_factory=dict)
+    stability_profile: StabilityProfile | None = None
 
     @cached_property
     def _points(self) -> PointsLookup:

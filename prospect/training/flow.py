@@ -1,5 +1,7 @@
 """``prospect train``: read the months, fit the three models, evaluate by time, write a bundle.
 
+The challenger is fitted beside the scorecard and evaluated with it, but only its figures reach
+the model card: the bundle (and so scoring) holds the three models alone.
 The version is derived from the data checksum, the spec and the parameters before anything is
 fitted, so training the same inputs again finds the bundle and does nothing.
 """
@@ -19,15 +21,17 @@ from typing import Any
 import yaml
 
 from prospect import modelcard
+from prospect.riskmodel import labelled, stability_profile
 from prospect.settings import Settings, get_settings
 from prospect.spec import DatasetSpec, load_spec
 from prospect.training import card as cards
 from prospect.training.bundle import ModelBundle
+from prospect.training.champion import credit_risk_section
 from prospect.training.config import TrainingConfig, bundle_version
 from prospect.training.data import TrainingData, load_training_data
 from prospect.training.evaluate import by_month
 from prospect.training.exceptions import BundleError
-from prospect.training.fit import fit_propensity, fit_scorecard, fit_segmenter
+from prospect.training.fit import fit_challenger, fit_propensity, fit_scorecard, fit_segmenter
 from prospect.training.storage import (
     MANIFEST_FILE,
     library_versions,
@@ -35,6 +39,7 @@ from prospect.training.storage import (
     write_bundle,
     write_json,
 )
+from risk import Challenger
 from segmentation import write_persona_report
 
 logger = logging.getLogger(__name__)
@@ -42,7 +47,10 @@ logger = logging.getLogger(__name__)
 PERSONAS_JSON = "personas.json"
 PERSONAS_HTML = "personas.html"
 PERSONA_REPORT_ROWS = 5_000
-STEPS = ("read data", "personas", "propensity", "scorecard", "time folds", "model card", "write")
+STEPS = (
+    "read data", "personas", "propensity", "scorecard", "challenger", "time folds", "model card",
+    "write",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,8 @@ def train(
 ) -> TrainResult:
     """Fit personas, propensity and scorecard on all months but the latest; write the bundle.
 
+    A challenger is fitted on the scorecard's rows and reported beside it in the model card.
+
     ``on_step`` is called with each step's name from :data:`STEPS` as it starts (progress).
     """
     from prospect import registry  # registry imports the bundle; keep module loading one-way
@@ -108,8 +118,9 @@ def train(
         registry.register(settings, directory)
         logger.info("model bundle %s already exists; nothing to train", version)
         return TrainResult(version, directory, False, read_manifest(directory))
-    bundle = _fit(data, spec, config, version, step, _previous_segmenter(settings, spec))
-    _write(bundle, data, config, text, Path(data_dir), directory, step)
+    previous = _previous_segmenter(settings, spec)
+    bundle, challenger = _fit(data, spec, config, version, step, previous)
+    _write(bundle, challenger, data, config, text, Path(data_dir), directory, step)
     registry.register(settings, directory)
     return TrainResult(version, directory, True, read_manifest(directory))
 
@@ -129,7 +140,7 @@ def _previous_segmenter(settings: Settings, spec: DatasetSpec) -> Any | None:
 def _fit(
     data: TrainingData, spec: DatasetSpec, config: TrainingConfig, version: str,
     step: Callable[[str], None], previous_segmenter: Any | None = None,
-) -> ModelBundle:  # fmt: skip
+) -> tuple[ModelBundle, Challenger]:  # fmt: skip
     train_rows = data.train(str(spec.month_column))
     step("personas")
     segmenter = fit_segmenter(train_rows, spec, config)
@@ -140,18 +151,22 @@ def _fit(
     propensity = fit_propensity(train_rows, spec, config)
     step("scorecard")
     scorecard = fit_scorecard(train_rows, spec, config)
-    return ModelBundle(version, spec, segmenter, propensity, scorecard)
+    profile = stability_profile(scorecard, labelled(train_rows, spec, config.risk_label)[0], spec)
+    step("challenger")
+    challenger = fit_challenger(train_rows, spec, config)
+    bundle = ModelBundle(version, spec, segmenter, propensity, scorecard, stability_profile=profile)
+    return bundle, challenger
 
 
 def _write(
-    bundle: ModelBundle, data: TrainingData, config: TrainingConfig, text: str,
-    data_dir: Path, directory: Path, step: StepClock,
+    bundle: ModelBundle, challenger: Challenger, data: TrainingData, config: TrainingConfig,
+    text: str, data_dir: Path, directory: Path, step: StepClock,
 ) -> None:  # fmt: skip
     """Build everything in a temporary folder beside the target, then rename it into place."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
-        card = _card(bundle, data, config, data_dir, work, step)
+        card = _card(bundle, challenger, data, config, data_dir, work, step)
         step("write")
         write_json(work / PERSONAS_JSON, cards.persona_records(bundle.segmenter))
         sample = data.train(str(bundle.spec.month_column))
@@ -166,20 +181,25 @@ def _write(
 
 
 def _card(
-    bundle: ModelBundle, data: TrainingData, config: TrainingConfig, data_dir: Path,
-    work: Path, step: StepClock,
+    bundle: ModelBundle, challenger: Challenger, data: TrainingData, config: TrainingConfig,
+    data_dir: Path, work: Path, step: StepClock,
 ) -> dict[str, Any]:  # fmt: skip
     spec = bundle.spec
+    models = cards.CardModels(bundle.propensity, bundle.scorecard, challenger)
     step("time folds")
-    folds = cards.time_folds(bundle, data, spec, config)
+    folds = cards.time_folds(models, data, spec, config)
     step("model card")
+    test_month = cards.test_month_card(models, data, spec, config, data_dir, work)
     return {
         "version": bundle.version,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "spec": spec.name,
         "params": config.to_dict(),
         "data": cards.data_section(data, spec, config),
-        **cards.test_month_card(bundle, data, spec, config, data_dir, work),
+        **test_month,
+        "credit_risk": credit_risk_section(
+            challenger, bundle.scorecard, test_month["metrics"], folds, data.test_month
+        ),
         "folds": folds,
         "by_month": by_month(bundle, data.frame, spec, config, data.test_month),
         "personas": cards.persona_records(bundle.segmenter),
@@ -198,6 +218,7 @@ def _manifest(card: dict[str, Any], config: TrainingConfig) -> dict[str, Any]:
         "metrics": {
             "propensity": card["metrics"]["propensity"],
             "scorecard": card["metrics"]["scorecard"],
+            "challenger": card["metrics"]["challenger"],
             "oracle_pr_auc_ratio": oracle["propensity"]["ratio"] if oracle else None,
         },
     }  # fmt: skip

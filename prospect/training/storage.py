@@ -25,11 +25,13 @@ from prospect.training.exceptions import (
     BundleNotFoundError,
     LibraryVersionWarning,
 )
+from risk import StabilityProfile
 
 logger = logging.getLogger(__name__)
 
 BUNDLE_FILE = "bundle.joblib"
 MANIFEST_FILE = "manifest.json"
+PROFILE_FILE = "stability_profile.json"
 # distribution name -> module carrying __version__ (xgboost ships as xgboost or xgboost-cpu)
 LIBRARIES = {
     "scikit-learn": "sklearn", "xgboost": "xgboost", "kmodes": "kmodes",
@@ -52,6 +54,9 @@ def write_bundle(directory: Path, bundle: ModelBundle, spec_text: str, manifest:
     joblib.dump(payload, directory / BUNDLE_FILE, compress=3)
     manifest = {**manifest, "libraries": library_versions(),
                 "bundle_sha256": file_checksum(directory / BUNDLE_FILE)}  # fmt: skip
+    if bundle.stability_profile is not None:
+        write_json(directory / PROFILE_FILE, bundle.stability_profile.to_dict())
+        manifest["stability_profile_sha256"] = file_checksum(directory / PROFILE_FILE)
     write_json(directory / MANIFEST_FILE, manifest)
     return directory
 
@@ -89,10 +94,28 @@ def load_bundle_dir(directory: Path, *, expected_sha256: str | None = None) -> M
                 f"the {source} recorded {str(wanted)[:12]}...; the file was changed or corrupted."
             )
     warn_library_versions(version, manifest.get("libraries", {}))
+    profile = read_profile(directory, manifest)
     payload = joblib.load(Path(directory) / BUNDLE_FILE)
     spec = DatasetSpec.model_validate(yaml.safe_load(payload["spec_yaml"]))
     return ModelBundle(version, spec, payload["segmenter"], payload["propensity"],
-                       payload["scorecard"], manifest)  # fmt: skip
+                       payload["scorecard"], manifest, profile)  # fmt: skip
+
+
+def read_profile(directory: Path, manifest: dict[str, Any]) -> StabilityProfile | None:
+    """The bundle's stability profile, checked against the manifest; None for a bundle written
+    before profiles existed (its runs then have no stability report)."""
+    wanted = manifest.get("stability_profile_sha256")
+    if wanted is None:
+        logger.info("model bundle %s has no stability profile; its runs get no stability "
+                    "report", manifest.get("version"))  # fmt: skip
+        return None
+    path = Path(directory) / PROFILE_FILE
+    if not path.is_file() or file_checksum(path) != wanted:
+        raise BundleIntegrityError(
+            f"model bundle {manifest.get('version')} refused: {PROFILE_FILE} is missing or does "
+            "not match the SHA-256 its manifest recorded."
+        )
+    return StabilityProfile.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def warn_library_versions(version: str, recorded: dict[str, str]) -> list[str]:

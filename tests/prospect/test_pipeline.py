@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import UTC
 from pathlib import Path
 
@@ -239,6 +240,7 @@ def test_run_month_stores_one_draft_campaign_and_reruns_change_nothing(ready, tm
     )
     report = ready.reports_dir / "campaigns" / result.state.run_id / "summary.html"
     assert report.is_file() and "Persona mix" in report.read_text(encoding="utf-8")
+    _assert_stability_report(ready, result.state.run_id, campaign.summary["stability"], "stable")
     again = run_month(batch, "2026-10", settings=ready, n_partitions=3)
     assert (again.state.run_id, again.campaign_id) == (result.state.run_id, result.campaign_id)
     assert len(_campaigns(ready)) == 1 and len(_targets(ready, campaign.id)) == len(targets)
@@ -287,7 +289,9 @@ def test_merged_partition_shortlists_select_the_single_machine_list(ready, tmp_p
     assert stored["user_id"].tolist() == single.targets["user_id"].tolist()
     assert stored["is_control"].tolist() == single.targets["is_control"].tolist()
     [campaign] = _campaigns(ready)
-    assert campaign.summary == json.loads(json.dumps(single.summary))
+    stored_summary = {k: v for k, v in campaign.summary.items() if k != "stability"}
+    assert stored_summary == json.loads(json.dumps(single.summary))
+    assert campaign.summary["stability"]["n_current"] == 3000  # four partitions' counts summed
     assert campaign.summary["exclusions"]["suppressed"] > 0
     assert campaign.summary["exclusions"]["contacted_recently"] > 0
     assert not set(stored["user_id"]) & set(ids[:120])
@@ -357,3 +361,78 @@ def test_a_rejected_list_reruns_as_a_new_attempt_that_honours_new_opt_outs(ready
     assert not set(opted_out) & set(_targets(ready, second.campaign_id)["user_id"])
     third = run_month(batch, "2026-10", settings=ready, n_partitions=2)
     assert (third.state.run_id, third.campaign_id) == (second.state.run_id, second.campaign_id)
+
+
+# --- scorecard stability against the bundle's training data ---------------------------------
+
+
+def _assert_stability_report(settings, run_id: str, headline: dict, status: str) -> dict:
+    """The run's report files exist and the summary's headline is their top five."""
+    from prospect.pipeline.stability import report_paths
+
+    paths = report_paths(settings, run_id)
+    full = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert headline["status"] == full["status"] == status
+    top = [{k: f[k] for k in ("variable", "psi", "status")} for f in full["features"][:5]]
+    assert headline["top_features"] == top and len(full["features"]) > 5
+    assert sum(b["current"] for b in full["score_bins"]) == pytest.approx(1.0)
+    psis = [f["psi"] for f in full["features"]]
+    assert psis == sorted(psis, reverse=True)
+    assert (full["n_reference"], full["n_current"]) == (
+        5995,
+        3000,
+    )  # labelled training rows, rows scored
+    assert f"<td>{full['features'][0]['variable']}</td>" in paths["html"].read_text("utf-8")
+    return full
+
+
+def test_a_month_with_a_shifted_scorecard_feature_reports_it_and_the_score(ready, tmp_path):
+    from prospect.pipeline import run_month
+    from tests.worker.helpers import write_month
+
+    frame = pd.read_parquet(write_month(tmp_path / "in", seed=21))
+    frame["months_since_last_payment"] += 4  # everyone four months later with their bill
+    batch = tmp_path / "shifted" / "subscribers_2026-10.parquet"
+    batch.parent.mkdir()
+    frame.to_parquet(batch, index=False)
+    result = run_month(batch, "2026-10", settings=ready, n_partitions=2)
+    [campaign] = _campaigns(ready)
+    headline = campaign.summary["stability"]
+    full = _assert_stability_report(ready, result.state.run_id, headline, "shifted")
+    assert headline["score_psi"] >= 0.25
+    assert full["features"][0]["variable"] == "months_since_last_payment"
+    assert full["features"][0]["status"] == "shifted" and full["features"][1]["status"] == "stable"
+
+
+def test_a_bundle_without_a_stability_profile_runs_without_a_report(ready, tmp_path, caplog):
+    from prospect import registry
+    from prospect.pipeline import run_month
+    from prospect.pipeline.stability import report_paths
+    from prospect.training.storage import MANIFEST_FILE, PROFILE_FILE
+    from tests.worker.helpers import install_bundle, write_month
+
+    old = tmp_path / "m-old"
+    shutil.copytree(registry.bundle_dir(ready, registry.active_version(ready)), old)
+    manifest = json.loads((old / MANIFEST_FILE).read_text(encoding="utf-8"))
+    del manifest["stability_profile_sha256"]
+    (old / MANIFEST_FILE).write_text(json.dumps({**manifest, "version": "m-old"}), "utf-8")
+    (old / PROFILE_FILE).unlink()
+    install_bundle(old, ready)
+    with caplog.at_level("INFO", logger="prospect"):
+        result = run_month(write_month(tmp_path / "in", seed=21), "2026-10", settings=ready)
+    assert result.state.status == "draft" and "stability" not in _campaigns(ready)[0].summary
+    assert not report_paths(ready, result.state.run_id)["json"].exists()
+    assert "model bundle m-old has no stability profile; no stability report" in caplog.text
+
+
+def test_a_changed_stability_profile_is_refused_with_the_bundle(ready):
+    from prospect import registry
+    from prospect.training.exceptions import BundleIntegrityError
+    from prospect.training.storage import PROFILE_FILE, load_bundle_dir
+
+    directory = registry.bundle_dir(ready, registry.active_version(ready))
+    profile = load_bundle_dir(directory).stability_profile
+    assert profile is not None and profile.names[0] == "score"
+    (directory / PROFILE_FILE).write_text('{"variables": []}', encoding="utf-8")
+    with pytest.raises(BundleIntegrityError, match="stability_profile.json is missing or does"):
+        load_bundle_dir(directory)

@@ -4,6 +4,7 @@ import pytest
 from prospect import riskmodel
 from prospect.spec import load_spec
 from prospect.synth import generate_months
+from risk import sum_counts
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +45,15 @@ def test_stability_of_the_same_population_is_stable(fitted):
     report = riskmodel.stability(card, first, second, spec)
     assert report["variable"].iloc[0] == "score"
     assert report.set_index("variable").loc["score", "status"] == "stable"
+
+
+def test_stability_profile_bins_the_score_and_the_features_the_scorecard_uses(fitted):
+    card, spec, first, second = fitted
+    profile = riskmodel.stability_profile(card, first, spec)
+    assert profile.names == ["score", *card.selected_]
+    assert sum(profile.counts["score"]) == len(first) == 4000
+    counts = riskmodel.stability_counts(profile, second, card.score(second[spec.feature_columns]))
+    halves = [riskmodel.stability_counts(profile, part, card.score(part[spec.feature_columns]))
+              for part in (second.iloc[:1500], second.iloc[1500:])]  # fmt: skip
+    assert sum_counts(halves) == counts and sum(counts["score"]) == len(second)
+    assert profile.report(counts).set_index("variable").loc["score", "status"] == "stable"
