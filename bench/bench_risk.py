@@ -7,6 +7,11 @@ are special values (a property of the data, documented with it); the peers get t
 is (optbinning's default BinningProcess, plain XGBoost, and logistic regression after median
 imputation and standardisation, since lbfgs does not converge on unscaled raw features).
 
+A second give-me-some-credit run ("gmsc_derived") gives every model, ours and the peers
+alike, four columns derived from the file's own definitions (``gmsc_derived``), and a
+"ceiling" figure rank-averages three tuned unconstrained models on them: the best this
+protocol reached, measured beside the challenger target it is compared with.
+
 Usage: ``python -m bench.bench_risk [--folds N]`` (N < 5 only for a quick look).
 """
 
@@ -19,6 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score, roc_curve
@@ -47,6 +54,30 @@ def load_gmsc() -> tuple[pd.DataFrame, np.ndarray, dict]:
     df = pd.read_csv(datasets_dir() / "give-me-some-credit" / "cs-training.csv.gz", index_col=0)
     y = df.pop("SeriousDlqin2yrs").to_numpy()
     return df, y, {c: [96, 98] for c in PAST_DUE}
+
+
+def gmsc_derived(X: pd.DataFrame) -> pd.DataFrame:
+    """The raw columns plus four an analyst derives from the data dictionary.
+
+    DebtRatio is monthly debt payments over monthly income, so their product is the debt
+    itself; where income is missing the file carries the debt in DebtRatio (values in the
+    thousands), so that case gets a column of its own and DebtRatio becomes missing there.
+    Income per household member and the past-due total (sentinels 96/98 left out) complete it.
+    """
+    out = X.copy()
+    income = out["MonthlyIncome"]
+    out["MonthlyDebt"] = out["DebtRatio"] * income
+    out["DebtWithoutIncome"] = out["DebtRatio"].where(income.isna())
+    out["DebtRatio"] = out["DebtRatio"].where(income.notna())
+    out["IncomePerMember"] = income / (out["NumberOfDependents"].fillna(0) + 1)
+    counts = out[PAST_DUE]
+    out["TimesPastDue"] = counts.where(counts < 90).sum(axis=1, min_count=1)
+    return out
+
+
+def load_gmsc_derived() -> tuple[pd.DataFrame, np.ndarray, dict]:
+    X, y, specials = load_gmsc()
+    return gmsc_derived(X), y, specials
 
 
 def load_german() -> tuple[pd.DataFrame, np.ndarray, dict]:
@@ -137,6 +168,44 @@ def evaluate(name: str, loader, n_folds: int) -> tuple[list[dict], dict]:
     return _figures(name, scores), scores
 
 
+def ceiling_models() -> dict[str, Callable[[], object]]:
+    """Three unconstrained models tuned for give-me-some-credit (slow learning rates, wide
+    leaves); no one of them alone was better than their rank average."""
+
+    def xgb(**kw) -> XGBClassifier:
+        return XGBClassifier(subsample=0.8, n_jobs=1, tree_method="hist", random_state=0, **kw)
+
+    return {
+        "xgboost_400": lambda: xgb(n_estimators=400, learning_rate=0.05, max_depth=4,
+                                   min_child_weight=5, colsample_bytree=0.8),
+        "xgboost_1500": lambda: xgb(n_estimators=1500, learning_rate=0.01, max_depth=6,
+                                    min_child_weight=50, colsample_bytree=0.5, reg_lambda=5),
+        "hist_gbm": lambda: HistGradientBoostingClassifier(
+            learning_rate=0.03, max_iter=800, max_leaf_nodes=20, min_samples_leaf=80,
+            l2_regularization=1.0, random_state=0),
+    }  # fmt: skip
+
+
+def ceiling(n_folds: int) -> tuple[list[dict], dict]:
+    """Rank average of :func:`ceiling_models` on the derived columns, fold by fold."""
+    X, y, _ = load_gmsc_derived()
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[:n_folds]
+    aucs: dict[str, list[float]] = {name: [] for name in [*ceiling_models(), "blend"]}
+    for train, test in folds:
+        ranks = []
+        for name, make in ceiling_models().items():
+            p = make().fit(X.iloc[train], y[train]).predict_proba(X.iloc[test])[:, 1]
+            aucs[name].append(roc_auc_score(y[test], p))
+            ranks.append(rankdata(p))
+        aucs["blend"].append(roc_auc_score(y[test], np.mean(ranks, axis=0)))
+    blend = float(np.mean(aucs["blend"]))
+    print("gmsc ceiling", {k: round(float(np.mean(v)), 4) for k, v in aucs.items()}, flush=True)
+    rows = [figure("gmsc_derived ceiling blend ROC-AUC", round(blend, 4), "auc",
+                   target=f">= {TARGETS[('gmsc', 'challenger')]} (challenger target)",
+                   met=blend >= TARGETS[("gmsc", "challenger")])]  # fmt: skip
+    return rows, aucs
+
+
 def _figures(name: str, scores: dict) -> list[dict]:
     rows = []
     for model, rec in scores.items():
@@ -202,13 +271,16 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     figures, details = [], {"folds": args.folds, "cv": "StratifiedKFold(5, shuffle, rs=0)"}
-    for name, loader in (("german", load_german), ("gmsc", load_gmsc)):
+    loaders = (("german", load_german), ("gmsc", load_gmsc), ("gmsc_derived", load_gmsc_derived))
+    for name, loader in loaders:
         rows, scores = evaluate(name, loader, args.folds)
         figures += rows
         details[name] = scores
+    rows, details["gmsc_ceiling"] = ceiling(args.folds)
+    figures += rows
     rows, details["synthetic_regression"] = synthetic_score_mae()
     figures += rows
-    details["note"] = "2 shared cores, ~7 concurrent engineers: timings are noisy."
+    details["note"] = "2 cores; timings are noisy when other work shares them."
     details["defaults"] = (
         "same defaults for both datasets: WOEBinner(max_n_prebins=200, min_bin_share=0.005, "
         "min_bin_count=20, smoothing=1.0); Scorecard(coding='indicator', C=0.1); "
