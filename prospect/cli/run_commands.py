@@ -8,6 +8,7 @@ entry point, not a library).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from rich.table import Table
 from prospect.cli.app import app, console, fail
 from prospect.exceptions import ProspectError
 from prospect.pipeline import RunResult, RunState, get_state, result_of, run_month
+from prospect.pipeline.stability import report_paths
 from prospect.pipeline.state import run_session
 from prospect.settings import get_settings
 from prospect.store import Run, upgrade
@@ -113,8 +115,24 @@ def _show(result: RunResult) -> None:
     if result.campaign_id is not None:
         report = get_settings().reports_dir / "campaigns" / state.run_id / "summary.html"
         console.print(f"draft campaign {result.campaign_id}; summary {report}", soft_wrap=True)
+        _show_stability(state.run_id)
     if state.status in ("failed", "quarantined"):
         raise typer.Exit(1)
+
+
+def _show_stability(run_id: str) -> None:
+    """The scorecard stability headline, when the run's bundle had a stability profile."""
+    path = report_paths(get_settings(), run_id)["json"]
+    if not path.exists():
+        return
+    report = json.loads(path.read_text(encoding="utf-8"))
+    if report["score_psi"] is None:
+        return
+    worst = report["features"][0] if report["features"] else None
+    tail = f"; most shifted feature {worst['variable']} PSI {worst['psi']:.3f}" if worst else ""
+    console.print(f"scorecard stability: score PSI {report['score_psi']:.3f} "
+                  f"({report['status']}){tail}; report {path.with_suffix('.html')}",
+                  soft_wrap=True, markup=False)  # fmt: skip
 
 
 @app.command()
