@@ -24,11 +24,16 @@ def trend_consistency(x: pd.Series, y: np.ndarray, specials: tuple[float, ...] =
 
     Pre-bins hold about ``EVENTS_PER_PREBIN`` events each (at most ``MAX_PREBINS`` pre-bins),
     so that on a small sample noise does not pass for a broken trend. Missing and special
-    values are left out (they keep bins of their own). Returns 0.0 when fewer than three
-    pre-bins exist or the event rate does not vary, since no trend can be confirmed then.
+    values are left out (they keep bins of their own). A flag (two distinct values) has no
+    tail to turn: its trend is the one comparison, so it gets +1 or -1 by the sign of the
+    rate difference, once each side holds ``EVENTS_PER_PREBIN`` events. Otherwise 0.0 when
+    fewer than three pre-bins exist or the event rate does not vary, since no trend can be
+    confirmed then.
     """
     values = x.to_numpy(dtype=float)
     keep = ~np.isnan(values) & ~np.isin(values, specials)
+    if len(np.unique(values[keep])) == 2:
+        return _flag_direction(values[keep], y[keep])
     n_prebins = int(min(MAX_PREBINS, y[keep].sum() // EVENTS_PER_PREBIN))
     if n_prebins < 3:
         return 0.0
@@ -39,3 +44,12 @@ def trend_consistency(x: pd.Series, y: np.ndarray, specials: tuple[float, ...] =
     if len(rates) < 3 or np.ptp(rates) == 0:
         return 0.0
     return float(spearmanr(np.arange(len(rates)), rates)[0])
+
+
+def _flag_direction(values: np.ndarray, y: np.ndarray) -> float:
+    """+1 if the higher value has the higher event rate, -1 if lower; 0 if equal or if
+    either side has too few events to tell."""
+    high = values == values.max()
+    if min(y[high].sum(), y[~high].sum()) < EVENTS_PER_PREBIN:
+        return 0.0
+    return float(np.sign(y[high].mean() - y[~high].mean()))

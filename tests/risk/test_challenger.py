@@ -72,6 +72,18 @@ def test_trend_consistency_sees_a_tail_turning_against_the_trend():
     assert trend_consistency(x, np.zeros(len(x))) == 0.0
 
 
+def test_a_flag_is_consistent_with_its_own_direction_and_gets_constrained():
+    x, y = _rated([0.05, 0.30], n=1200)  # 60 and 360 events
+    assert trend_consistency(x, y) == 1.0
+    assert trend_consistency(1 - x, y) == -1.0
+    assert trend_consistency(x, np.full(len(x), 0.0)) == 0.0
+    few_x, few_y = _rated([0.05, 0.30], n=100)  # 5 and 30 events: too few to tell
+    assert trend_consistency(few_x, few_y) == 0.0
+    X = pd.DataFrame({"blacklisted": x.to_numpy()})
+    model = Challenger(n_estimators=5).fit(X, y)
+    assert model.monotone_constraints_ == {"blacklisted": 1}
+
+
 def test_min_trend_consistency_minus_one_constrains_every_trended_feature():
     X, y = make_credit()
     model = Challenger(min_trend_consistency=-1.0, n_estimators=20).fit(X, y)
