@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "dev-only-change-me"
@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     seed: int = 0
     schedule_cron: str = "0 3 2 * *"
     api_max_body_bytes: int = 1_000_000
+    # Review-page logins: seconds from login to the end (absolute) and of inactivity allowed.
+    session_max_age: PositiveInt = 8 * 3600
+    session_idle_timeout: PositiveInt = 30 * 60
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -33,8 +33,10 @@ from api.web_auth import (
     WebSession,
     clear_session,
     current_user,
-    logged_in_as,
+    log_in,
+    log_out,
     new_session,
+    page_user,
     read_session,
     verified_session,
     write_session,
@@ -47,7 +49,6 @@ from prospect.store import (
     InvalidTransitionError,
     RecordNotFoundError,
     Run,
-    record_audit,
     verify_password,
 )
 
@@ -152,11 +153,12 @@ def get_enqueue_run() -> review.EnqueueRun:
 
 
 @router.get("/login")
-def login_form(request: Request) -> Response:
-    web = read_session(request)
-    if web is not None and web.logged_in:
+def login_form(request: Request, session: SessionDep) -> Response:
+    if page_user(request, session) is not None:
         return _redirect("")
-    web = web or new_session()
+    web = read_session(request)
+    if web is None or web.session_id is not None:  # none yet, or one that has ended
+        web = new_session()
     response = _page(request, "login.html", {"csrf_token": web.csrf, "me": None})
     write_session(request, response, web)
     return response
@@ -173,14 +175,14 @@ def login(
         context = {"csrf_token": web.csrf, "me": None, "username": username,
                    "login_error": "Unknown username or wrong password."}  # fmt: skip
         return _page(request, "login.html", context, status=401)
-    record_audit(session, user.username, "user.login", "users", user.id, {"via": "review page"})
     response = _redirect("")
-    write_session(request, response, logged_in_as(user))
+    write_session(request, response, log_in(request, session, user, web))
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, web: PostDep) -> Response:
+def logout(request: Request, web: PostDep, session: SessionDep) -> Response:
+    log_out(session, web)
     response = _redirect("/login?done=out")
     clear_session(request, response)
     return response

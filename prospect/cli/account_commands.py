@@ -25,6 +25,8 @@ from prospect.store import (
     make_engine,
     revoke_api_key,
     session_scope,
+    set_active,
+    set_password,
     upgrade,
 )
 
@@ -36,6 +38,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 
 ROLE_HELP = "viewer, reviewer or admin."
+STDIN_HELP = "Read the password from the first line of stdin."
 
 
 def _upgrade(url: str) -> None:
@@ -74,18 +77,49 @@ def db_upgrade() -> None:
 def users_create(
     username: str = typer.Argument(..., help="Login name."),
     role: str = typer.Option(..., "--role", help=ROLE_HELP),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read the password from the first line of stdin."
-    ),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
 ) -> None:
     """Create a review-page user; the password is prompted for (hidden) unless piped."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with _session() as session:
         user = create_user(session, username, password, role, actor=_actor())
         console.print(f"created user {user.username!r} (id {user.id}, role {user.role})")
+
+
+@users_app.command("password")
+def users_password(
+    username: str = typer.Argument(..., help="Login name."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
+) -> None:
+    """Set a new password; the user's open review-page sessions end at once."""
+    password = _read_password(password_stdin)
+    with _session() as session:
+        set_password(session, username, password, actor=_actor())
+    console.print(f"password of {username!r} changed; their open sessions have ended")
+
+
+@users_app.command("disable")
+def users_disable(username: str = typer.Argument(..., help="Login name.")) -> None:
+    """Disable a user: no more logins, and their open review-page sessions end at once."""
+    with _session() as session:
+        set_active(session, username, False, actor=_actor())
+    console.print(f"disabled user {username!r}; their open sessions have ended")
+
+
+@users_app.command("enable")
+def users_enable(username: str = typer.Argument(..., help="Login name.")) -> None:
+    """Let a disabled user log in again (sessions ended by disabling stay ended)."""
+    with _session() as session:
+        set_active(session, username, True, actor=_actor())
+    console.print(f"enabled user {username!r}")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The first line of stdin, or a hidden prompt asked twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
 
 
 @keys_app.command("create")

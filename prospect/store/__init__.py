@@ -1,5 +1,6 @@
 """The SQL store: runs, data-quality reports, campaigns and targets, suppression, contacts,
-responses, audit log, users and API keys — SQLite by default, PostgreSQL by URL.
+responses, audit log, users, their review-page sessions and API keys — SQLite by default,
+PostgreSQL by URL.
 
 Open with ``upgrade(url)`` then ``make_engine(url)``; write inside ``session_scope(engine)``.
 """
@@ -27,6 +28,7 @@ from prospect.store.models import (
     Campaign,
     ContactHistory,
     DQReport,
+    LoginSession,
     ModelVersion,
     Response,
     Run,
@@ -36,15 +38,24 @@ from prospect.store.models import (
 )
 from prospect.store.review import review_campaign
 from prospect.store.runs import get_or_create_run, set_run_status
+from prospect.store.sessions import (
+    active_session,
+    purge_ended_sessions,
+    revoke_session,
+    revoke_user_sessions,
+    start_session,
+)
 from prospect.store.suppression import add_suppression, load_suppression
-from prospect.store.users import create_user, verify_password
+from prospect.store.users import create_user, get_user, set_active, set_password, verify_password
 
 __all__ = [
-    "AlreadyExistsError", "ApiKey", "AuditEvent", "Base", "Campaign", "ContactHistory",
-    "DQReport", "InvalidTransitionError", "ModelVersion", "RecordNotFoundError", "Response",
-    "Run", "StoreError", "Suppression", "Target", "User", "add_suppression", "audit_trail",
-    "authenticate_api_key", "contact_counts", "create_api_key", "create_user", "get_or_create_run",
-    "list_api_keys", "load_responses", "load_suppression", "make_engine", "record_audit",
-    "record_contacts", "review_campaign", "revoke_api_key", "save_campaign", "session_factory",
-    "session_scope", "set_run_status", "upgrade", "verify_password",
+    "AlreadyExistsError", "ApiKey", "AuditEvent", "Base", "Campaign", "ContactHistory", "DQReport",
+    "InvalidTransitionError", "LoginSession", "ModelVersion", "RecordNotFoundError", "Response",
+    "Run", "StoreError", "Suppression", "Target", "User", "active_session", "add_suppression",
+    "audit_trail", "authenticate_api_key", "contact_counts", "create_api_key", "create_user",
+    "get_or_create_run", "get_user", "list_api_keys", "load_responses", "load_suppression",
+    "make_engine", "purge_ended_sessions", "record_audit", "record_contacts", "review_campaign",
+    "revoke_api_key", "revoke_session", "revoke_user_sessions", "save_campaign", "session_factory",
+    "session_scope", "set_active", "set_password", "set_run_status", "start_session", "upgrade",
+    "verify_password",
 ]  # fmt: skip

@@ -6,24 +6,19 @@ key is which, and the sha256 of the whole key is what requests are checked again
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from prospect.store.audit import record_audit
+from prospect.store.digests import hash_key
 from prospect.store.exceptions import RecordNotFoundError
 from prospect.store.models import ApiKey
 from prospect.store.types import utcnow
 from prospect.store.users import check_role
 
 KEY_SCHEME = "psk"
-
-
-def hash_key(key: str) -> str:
-    """Hex sha256 of a full key (keys are long random strings, so no salt or slow hash needed)."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def create_api_key(

@@ -23,7 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from prospect.store.types import UTCDateTime, utcnow
 
@@ -189,6 +189,26 @@ class User(Base):
     role: Mapped[str] = mapped_column(_choice("user_role", ROLES))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginSession(Base):
+    """A review-page login: only the sha256 of the random id in the cookie is kept.
+
+    Ends at ``expires_at`` (absolute lifetime), after an idle gap longer than the configured
+    timeout since ``last_seen_at``, or when revoked (logout, user disabled, password changed).
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
 
 
 class ApiKey(Base):

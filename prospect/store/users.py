@@ -1,4 +1,7 @@
-"""Review-page users: argon2 password hashes, never the password itself."""
+"""Review-page users: argon2 password hashes, never the password itself.
+
+Disabling a user or changing their password ends every open review-page session of theirs.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from prospect.store.audit import record_audit
-from prospect.store.exceptions import AlreadyExistsError
+from prospect.store.exceptions import AlreadyExistsError, RecordNotFoundError
 from prospect.store.models import ROLES, User
+from prospect.store.sessions import revoke_user_sessions
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
@@ -30,8 +34,7 @@ def create_user(session: Session, username: str, password: str, role: str, *, ac
     check_role(role)
     if not username or len(username) > 64:
         raise ValueError(f"username must be 1 to 64 characters; got {username!r}.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AlreadyExistsError(f"user {username!r} already exists.")
     user = User(username=username, password_hash=_hasher.hash(password), role=role)
@@ -40,6 +43,36 @@ def create_user(session: Session, username: str, password: str, role: str, *, ac
     record_audit(
         session, actor, "user.created", "users", user.id, {"username": username, "role": role}
     )
+    return user
+
+
+def set_password(session: Session, username: str, password: str, *, actor: str) -> User:
+    """Replace the password and end the user's open sessions (``user.password_changed``)."""
+    _check_password(password)
+    user = get_user(session, username)
+    user.password_hash = _hasher.hash(password)
+    ended = revoke_user_sessions(session, user.id)
+    record_audit(session, actor, "user.password_changed", "users", user.id,
+                 {"username": username, "sessions_ended": ended})  # fmt: skip
+    return user
+
+
+def set_active(session: Session, username: str, active: bool, *, actor: str) -> User:
+    """Enable or disable a user; disabling ends their open sessions (``user.disabled``)."""
+    user = get_user(session, username)
+    user.active = active
+    ended = 0 if active else revoke_user_sessions(session, user.id)
+    action = "user.enabled" if active else "user.disabled"
+    record_audit(session, actor, action, "users", user.id,
+                 {"username": username, "sessions_ended": ended})  # fmt: skip
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    """The user named ``username``; RecordNotFoundError naming it when there is none."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise RecordNotFoundError(f"no user {username!r}.")
     return user
 
 
@@ -58,6 +91,11 @@ def verify_password(session: Session, username: str, password: str) -> User | No
         user.password_hash = _hasher.hash(password)
         session.flush()
     return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"password must have at least {MIN_PASSWORD_LENGTH} characters.")
 
 
 @cache
