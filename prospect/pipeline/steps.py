@@ -8,6 +8,7 @@ twice does no harm. Order: :func:`validate_step` -> :func:`score_step` for each 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -18,8 +19,9 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from prospect.io import read_batch
-from prospect.pipeline import inputs, stability
+from prospect.pipeline import inputs, shortlists, stability
 from prospect.pipeline.exceptions import PartitionsPendingError
+from prospect.pipeline.memory import system_arrow_pool
 from prospect.pipeline.partitions import partition_batch, partition_path
 from prospect.pipeline.plan import (
     RunPlan,
@@ -60,13 +62,12 @@ def validate_step(run_id: str, settings: Settings) -> str:
         return "pass"
     mark(settings, run_id, "validating")
     started = time.perf_counter()
-    gate = gate_batch(
-        Path(plan.batch_path),
-        load_spec(plan.spec_name),
-        month=plan.month,
-        reference=inputs.reference_batch(settings, plan),
-        settings=settings,
-    )
+    spec = load_spec(plan.spec_name)
+    with system_arrow_pool():  # the gate holds the whole batch: give freed memory back
+        reference = inputs.reference_profile(settings, plan, spec)
+        gate = gate_batch(
+            Path(plan.batch_path), spec, month=plan.month, reference=reference, settings=settings
+        )
     seconds = {"validate": time.perf_counter() - started}
     if gate.outcome == "quarantine":
         reason = inputs.quarantine_reason(gate)
@@ -82,7 +83,8 @@ def validate_step(run_id: str, settings: Settings) -> str:
     outcome, report_id = gate.outcome, gate.report_id
     del gate  # the gate's frame is the whole batch: free it before partitioning
     started = time.perf_counter()
-    _partition(plan, settings)
+    with system_arrow_pool():
+        _partition(plan, settings)
     inputs.snapshot_contact_rules(settings, run_id)
     seconds["partition"] = time.perf_counter() - started
     mark(settings, run_id, "scoring", timings=seconds, dq_report_id=report_id)
@@ -195,23 +197,21 @@ def _select(plan: RunPlan, settings: Settings) -> CampaignList:
         json.loads(shortlist_marker(settings, plan.run_id, i).read_text())
         for i in range(plan.n_partitions)
     ]
-    merged = pd.concat(
-        [
-            pd.read_parquet(shortlist_marker(settings, plan.run_id, i).with_suffix(".parquet"))
-            for i in range(plan.n_partitions)
-        ],
-        ignore_index=True,
-    )
+    paths = [
+        shortlist_marker(settings, plan.run_id, i).with_suffix(".parquet")
+        for i in range(plan.n_partitions)
+    ]
     suppressed, contacts = inputs.load_contact_rules(settings, plan.run_id)
     campaign = build_campaign(
-        merged,
+        shortlists.read_shortlists(paths),
         plan.campaign_config,
         campaign_key=plan.run_id,
         suppressed=suppressed,
         contacts=contacts,
         as_of=plan.as_of,
     )
-    campaign = inputs.with_partition_counts(campaign, counts)
+    targets = shortlists.with_explanations(campaign.targets, paths)
+    campaign = inputs.with_partition_counts(dataclasses.replace(campaign, targets=targets), counts)
     profile = load_scorer(settings, plan.model_version).stability_profile
     parts = [c.get("stability") for c in counts]
     return stability.with_stability(campaign, settings, plan, profile, parts)
