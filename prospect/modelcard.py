@@ -19,7 +19,9 @@ TEMPLATE = "model_card.html.j2"
 REQUIRED_KEYS = ("version", "data", "metrics", "credit_risk", "folds", "by_month", "top_features")
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
+    """The Jinja2 environment of ``prospect/templates`` (autoescaped, strict, with the
+    ``num`` and ``pct`` filters), shared by the model card and the run's stability report."""
     env = Environment(
         loader=PackageLoader("prospect", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -43,7 +45,7 @@ def render_html(card: dict[str, Any]) -> str:
     missing = [k for k in REQUIRED_KEYS if k not in card]
     if missing:
         raise ValueError(f"card lacks the keys {missing}; got {sorted(card)}.")
-    return _environment().get_template(TEMPLATE).render(card=card)
+    return template_environment().get_template(TEMPLATE).render(card=card)
 
 
 def write_model_card(card: dict[str, Any], directory: Path) -> tuple[Path, Path]:

@@ -61,18 +61,28 @@ def run_dir(settings: Settings, run_id: str) -> Path:
     return settings.artifacts_dir / "runs" / run_id
 
 
+def _temporary(path: Path) -> Path:
+    """A unique hidden file beside ``path`` (its folder created), renamed over it once full."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write UTF-8 text through a temporary file and a rename, so readers see all of it or
+    none (and a failed write leaves the previous file as it was)."""
+    tmp = _temporary(path)
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def write_json_atomic(path: Path, payload: Any) -> None:
     """Write JSON through a temporary file and a rename, so readers see all of it or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True))
 
 
 def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
     """Write a Parquet file through a uniquely named temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp = _temporary(path)
     frame.to_parquet(tmp, index=False)
     tmp.replace(path)
 

@@ -4,9 +4,10 @@ the scorecard was trained on?
 Each scored partition counts its rows into the bins of the bundle's stability profile (score
 points and the scorecard's features); the counts travel in the partition's JSON, and selection
 sums them, so the report never needs the training frame or all rows in one process. The report
-is written as ``stability.json`` and ``stability.html`` beside the campaign summary, and its
-headline (score PSI, status, worst features) goes into the campaign summary in the database,
-where the API and the review page read it.
+is written as ``stability.json`` and ``stability.html`` (rendered from that JSON with
+``templates/stability.html.j2``) beside the campaign summary, and its headline (score PSI,
+status, worst features) goes into the campaign summary in the database, where the API and the
+review page read it.
 """
 
 from __future__ import annotations
@@ -19,17 +20,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from prospect.pipeline.plan import RunPlan, write_json_atomic
+from prospect.modelcard import template_environment
+from prospect.pipeline.plan import RunPlan, write_json_atomic, write_text_atomic
 from prospect.riskmodel import stability_counts
 from prospect.settings import Settings
 from prospect.targeting import CampaignList
-from risk import StabilityProfile, stability_html, sum_counts
+from risk import StabilityProfile, sum_counts
 from risk.monitoring import SCORE, THRESHOLDS, Counts
 
 logger = logging.getLogger(__name__)
 
 SUMMARY_KEY = "stability"
 TOP_FEATURES = 5
+TEMPLATE = "stability.html.j2"
 
 
 def report_paths(settings: Settings, run_id: str) -> dict[str, Path]:
@@ -58,8 +61,9 @@ def with_stability(
     current = sum_counts(p for p in parts if p is not None)
     report = profile.report(current)
     full = full_report(report, plan, profile, current)
-    _write(settings, plan, report)
-    write_json_atomic(report_paths(settings, plan.run_id)["json"], full)
+    page, paths = render_html(full), report_paths(settings, plan.run_id)
+    write_json_atomic(paths["json"], full)
+    write_text_atomic(paths["html"], page)
     logger.info("run %s: score PSI %s (%s)", plan.run_id, full["score_psi"], full["status"])
     headline = {k: full[k] for k in ("score_psi", "status", "n_reference", "n_current")}
     headline["top_features"] = [
@@ -68,11 +72,14 @@ def with_stability(
     return dataclasses.replace(campaign, summary={**campaign.summary, SUMMARY_KEY: headline})
 
 
-def _write(settings: Settings, plan: RunPlan, report: pd.DataFrame) -> None:
-    path = report_paths(settings, plan.run_id)["html"]
-    title = f"Scorecard stability: {plan.month} vs training of {plan.model_version}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(stability_html(report, title=title), encoding="utf-8")
+def render_html(full: dict[str, Any]) -> str:
+    """The page a risk officer reads, from :func:`full_report`'s dict alone (so page and JSON
+    never disagree): header and thresholds, the score's bins, every feature's PSI, and the
+    bins of each feature to monitor or shifted and of at least the five worst."""
+    features = full["features"]
+    detail = [f for i, f in enumerate(features) if i < TOP_FEATURES or f["status"] != "stable"]
+    template = template_environment().get_template(TEMPLATE)
+    return template.render(r=full, detail=detail, top=TOP_FEATURES)
 
 
 def full_report(

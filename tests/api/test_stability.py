@@ -11,6 +11,7 @@ import pytest
 
 from tests.api.conftest import bearer, make_targets
 from tests.api.test_review_pages import fast_password_hashing, login, seed_review  # noqa: F401
+from tests.prospect.test_pipeline import expected_bars, printed_bars
 
 V1 = "/api/v1"
 RUN_ID = "run-2026-11"
@@ -79,8 +80,13 @@ def test_the_full_report_is_served_as_json_and_html(client, stability_run, revie
     assert balance["bins"][0]["reference"] == 0.1 and balance["bins"][0]["current"] < 0.01
     assert len(body["score_bins"]) == 11
     page = client.get(f"{V1}/runs/{RUN_ID}/stability/html", headers=bearer(reviewer_key))
-    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-type"].startswith("text/html") and "<script" not in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert 'data-testid="status">stable</span>' in page.text  # the score did not move
     assert '<tr class="shifted"><td>balance</td>' in page.text
+    bars = printed_bars(page.text, "bins-balance")
+    assert bars == expected_bars(balance["bins"]) and bars[:2] == ["10.0%", "0.3%"]
+    assert printed_bars(page.text, "bins-score") == expected_bars(body["score_bins"])
 
 
 def test_stability_reports_follow_the_data_quality_report_roles(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from datetime import UTC
 from pathlib import Path
@@ -382,12 +383,34 @@ def _assert_stability_report(settings, run_id: str, headline: dict, status: str)
         5995,
         3000,
     )  # labelled training rows, rows scored
-    assert f"<td>{full['features'][0]['variable']}</td>" in paths["html"].read_text("utf-8")
+    page = paths["html"].read_text("utf-8")
+    assert f'data-testid="status">{status}</span>' in page and "<script" not in page.lower()
+    assert f"<td>{full['features'][0]['variable']}</td>" in page
+    assert printed_bars(page, "bins-score") == expected_bars(full["score_bins"])
+    charted = re.findall(r'data-testid="bins-(\w+)"', page)[1:]
+    flagged = [f["variable"] for f in full["features"] if f["status"] != "stable"]
+    assert charted == [f["variable"] for f in full["features"][: max(5, len(flagged))]]
+    for feature in full["features"][:5]:
+        bars = printed_bars(page, f"bins-{feature['variable']}")
+        assert bars == expected_bars(feature["bins"])
     return full
+
+
+def printed_bars(page: str, testid: str) -> list[str]:
+    """The percentages printed beside the paired bars of the page's section ``testid``."""
+    section = page[page.index(f'data-testid="{testid}"') :]
+    section = section[: section.index("</section>")]
+    return re.findall(r'<text class="value"[^>]*>([^<]*)</text>', section)
+
+
+def expected_bars(bins: list[dict]) -> list[str]:
+    """Training then this month's share of every bin, as the page prints them."""
+    return [f"{100 * b[side]:.1f}%" for b in bins for side in ("reference", "current")]
 
 
 def test_a_month_with_a_shifted_scorecard_feature_reports_it_and_the_score(ready, tmp_path):
     from prospect.pipeline import run_month
+    from prospect.pipeline.stability import report_paths
     from tests.worker.helpers import write_month
 
     frame = pd.read_parquet(write_month(tmp_path / "in", seed=21))
@@ -402,6 +425,30 @@ def test_a_month_with_a_shifted_scorecard_feature_reports_it_and_the_score(ready
     assert headline["score_psi"] >= 0.25
     assert full["features"][0]["variable"] == "months_since_last_payment"
     assert full["features"][0]["status"] == "shifted" and full["features"][1]["status"] == "stable"
+    page = report_paths(ready, result.state.run_id)["html"].read_text("utf-8")
+    moved = printed_bars(page, "bins-months_since_last_payment")
+    assert full["features"][0]["bins"][3]["bin"] == ">= 2" and "&gt;= 2<title>" in page
+    assert moved[6:8] == ["10.6%", "100.0%"]  # bin ">= 2": training share, this month's
+
+
+def test_the_stability_page_escapes_labels_and_reads_without_a_score():
+    from prospect.pipeline.plan import RunPlan
+    from prospect.pipeline.stability import full_report, render_html
+    from risk import StabilityProfile
+
+    label = "<script>alert(1)</script>"
+    ref = pd.DataFrame({"region": ["a", "a", label, "b"], "n": [1, 2, 3, 4]})
+    profile = StabilityProfile.build(ref, ["region", "n"])
+    current = profile.count(pd.DataFrame({"region": [label] * 3 + ["zz"], "n": [1] * 4}))
+    plan = RunPlan(run_id="r-1", month="2026-11", batch_path="/b.parquet", batch_checksum="x",
+                   model_version="m-1", config={}, config_hash="c", n_partitions=1)  # fmt: skip
+    page = render_html(full_report(profile.report(current), plan, profile, current))
+    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '<span class="badge">no score</span>' in page and "bins-score" not in page
+    # bins: the label, a, b, other (zz), missing; training then this month
+    assert printed_bars(page, "bins-region") == [
+        "25.0%", "75.0%", "50.0%", "0.0%", "25.0%", "0.0%", "0.0%", "25.0%", "0.0%", "0.0%"
+    ]  # fmt: skip
 
 
 def test_a_bundle_without_a_stability_profile_runs_without_a_report(ready, tmp_path, caplog):
