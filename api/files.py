@@ -7,9 +7,18 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from fastapi.responses import HTMLResponse
+
 from api.problems import Problem
 
 logger = logging.getLogger(__name__)
+
+# Reports and model cards are generated pages with their own inline styles and images, and no
+# script: the same policy wherever they are served (review page or API).
+ARTIFACT_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'",
+}
 
 
 def artifact_file(path: str | Path | None, root: Path, what: str) -> Path:
@@ -28,3 +37,8 @@ def read_json(path: Path, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TypeError(f"{what} file {path} must hold a JSON object; got {type(data).__name__}.")
     return data
+
+
+def artifact_page(path: Path) -> HTMLResponse:
+    """A generated HTML file as a response under :data:`ARTIFACT_HEADERS`."""
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers=ARTIFACT_HEADERS)

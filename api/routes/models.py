@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from api.bundles import CARD_HTML, CARD_JSON, bundle_file, model_version
 from api.deps import ReviewerDep, SessionDep, SettingsDep
-from api.files import read_json
+from api.files import artifact_page, read_json
 from api.schemas import ModelCard, ModelOut, problem_responses
 from prospect.store import ModelVersion
 
@@ -42,4 +42,4 @@ def get_model_card_html(
 ) -> HTMLResponse:
     """The model card as an HTML page."""
     row = model_version(session, version)
-    return HTMLResponse(bundle_file(row, CARD_HTML, settings.models_dir).read_text("utf-8"))
+    return artifact_page(bundle_file(row, CARD_HTML, settings.models_dir))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import ReviewerDep, SessionDep, SettingsDep
-from api.files import artifact_file, read_json
+from api.files import artifact_file, artifact_page, read_json
 from api.paging import offset_page
 from api.problems import Problem
 from api.schemas import (
@@ -77,4 +77,4 @@ def get_report_html(
     """The report as the HTML page data engineers read."""
     row = _report(session, report_id)
     path = artifact_file(row.html_path, settings.reports_dir, "report HTML")
-    return HTMLResponse(path.read_text(encoding="utf-8"))
+    return artifact_page(path)

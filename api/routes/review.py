@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from kombu.exceptions import OperationalError
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from api import bundles
 from api.deps import SessionDep, SettingsDep
-from api.files import artifact_file
+from api.files import artifact_file, artifact_page
 from api.problems import Problem
 from api.web_auth import (
     COOKIE_PATH,
@@ -69,11 +69,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
-}
-# Reports and model cards are generated pages with their own inline styles and images.
-ARTIFACT_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-    "frame-ancestors 'none'",
 }
 
 
@@ -255,7 +250,7 @@ def dq_report(report_id: int, me: UserDep, session: SessionDep, settings: Settin
     if row is None:
         raise RecordNotFoundError(f"no data-quality report with id {report_id}.")
     path = artifact_file(row.html_path, settings.reports_dir, "data-quality report")
-    return HTMLResponse(path.read_text(encoding="utf-8"), headers=ARTIFACT_HEADERS)
+    return artifact_page(path)
 
 
 @router.get("/runs/{run_id}/stability")
@@ -267,7 +262,7 @@ def stability_report(
         raise RecordNotFoundError(f"no run with id {run_id!r}.")
     html = report_paths(settings, run_id)["html"]
     path = artifact_file(html, settings.reports_dir, "stability report")
-    return HTMLResponse(path.read_text(encoding="utf-8"), headers=ARTIFACT_HEADERS)
+    return artifact_page(path)
 
 
 @router.get("/models/{version}")
@@ -275,4 +270,4 @@ def model_card(version: str, me: UserDep, session: SessionDep, settings: Setting
     """The model card of ``version`` from its bundle, for a browser session."""
     row = bundles.model_version(session, version)
     path = bundles.bundle_file(row, bundles.CARD_HTML, settings.models_dir)
-    return HTMLResponse(path.read_text(encoding="utf-8"), headers=ARTIFACT_HEADERS)
+    return artifact_page(path)

@@ -22,7 +22,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
 )
-from api.files import artifact_file, read_json
+from api.files import artifact_file, artifact_page, read_json
 from api.paging import offset_page
 from api.problems import Problem
 from api.schemas import (
@@ -116,7 +116,7 @@ def get_stability_html(
 ) -> HTMLResponse:
     """The stability report as an HTML page (shifted variables highlighted)."""
     path = _stability_file(session, settings, run_id, "html")
-    return HTMLResponse(path.read_text(encoding="utf-8"))
+    return artifact_page(path)
 
 
 def _run(session: Session, run_id: str) -> Run:

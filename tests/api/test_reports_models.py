@@ -55,6 +55,7 @@ def test_report_html_is_served_and_files_outside_reports_are_not(client, dq_repo
     response = client.get(url, headers=bearer(reviewer_key))
     assert response.status_code == 200 and "Data quality 2026-10" in response.text
     assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in response.headers["content-security-policy"]  # no script runs
     stray = client.get(f"{V1}/reports/data-quality/{dq_reports['stray']}/html",
                        headers=bearer(reviewer_key))  # fmt: skip
     assert stray.status_code == 404 and "secret" not in stray.text
@@ -96,6 +97,7 @@ def test_models_list_and_card(client, bundles, reviewer_key):
                     "card": {"version": "m-1", "metrics": {"auc": 0.69}}}  # fmt: skip
     html = client.get(f"{V1}/models/m-2/card", headers=bearer(reviewer_key))
     assert html.text == "<h1>Model card m-2</h1>"
+    assert "default-src 'none'" in html.headers["content-security-policy"]
     assert client.get(f"{V1}/models/m-9", headers=bearer(reviewer_key)).status_code == 404
 
 
