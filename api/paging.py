@@ -1,12 +1,20 @@
-"""Offset pagination for list endpoints: the total before paging, then one page of rows."""
+"""Offset pagination for list endpoints: the query parameters every listing takes, the total
+before paging, then one page of rows."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+
+from api.schemas import MONTH_PATTERN
+
+LimitQuery = Annotated[int, Query(ge=1, le=500)]
+OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000)]
+MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
 
 
 def offset_page(

@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session
 
 from api.csv_export import stream_targets_csv
 from api.deps import Caller, EngineDep, SessionDep, ViewerDep
-from api.paging import offset_page
+from api.paging import LimitQuery, MonthQuery, OffsetQuery, offset_page
 from api.problems import Problem
 from api.schemas import (
-    MONTH_PATTERN,
     CampaignDetail,
     CampaignOut,
     CampaignPage,
@@ -55,9 +54,9 @@ def visible_campaign(session: Session, campaign_id: int, caller: Caller) -> Camp
 def list_campaigns(
     session: SessionDep, caller: ViewerDep,
     status: CampaignStatus | None = None,
-    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    month: MonthQuery = None,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
 ) -> CampaignPage:  # fmt: skip
     """Campaigns, newest first (viewers: approved ones only)."""
     stmt = select(Campaign)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import ReviewerDep, SessionDep, SettingsDep
 from api.files import artifact_file, artifact_page, read_json
-from api.paging import offset_page
+from api.paging import LimitQuery, MonthQuery, OffsetQuery, offset_page
 from api.problems import Problem
 from api.schemas import (
-    MONTH_PATTERN,
     DQReportDetail,
     DQReportOut,
     DQReportPage,
@@ -37,10 +36,10 @@ def _report(session: Session, report_id: int) -> DQReport:
 @router.get("", response_model=DQReportPage, responses=_ERRORS)
 def list_reports(
     session: SessionDep, caller: ReviewerDep,
-    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    month: MonthQuery = None,
     outcome: Literal["pass", "warn", "quarantine"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
 ) -> DQReportPage:  # fmt: skip
     """Data-quality reports, newest first."""
     stmt = select(DQReport)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,10 +23,9 @@ from api.deps import (
     SettingsDep,
 )
 from api.files import artifact_file, artifact_page, read_json
-from api.paging import offset_page
+from api.paging import LimitQuery, MonthQuery, OffsetQuery, offset_page
 from api.problems import Problem
 from api.schemas import (
-    MONTH_PATTERN,
     RunAccepted,
     RunOut,
     RunPage,
@@ -76,10 +75,10 @@ def _enqueue(enqueue: EnqueueRun, body: RunRequest, requested_by: str) -> str:
 @router.get("", response_model=RunPage, responses=_ERRORS)
 def list_runs(
     session: SessionDep, caller: ReviewerDep,
-    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    month: MonthQuery = None,
     status: RunStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: LimitQuery = 50,
+    offset: OffsetQuery = 0,
 ) -> RunPage:  # fmt: skip
     """Runs, newest first."""
     stmt = select(Run)
