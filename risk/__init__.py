@@ -8,7 +8,6 @@ from risk.exceptions import RiskError, ScorecardError
 from risk.monitoring import (
     StabilityProfile,
     psi,
-    stability_html,
     stability_report,
     sum_counts,
 )
@@ -27,7 +26,6 @@ __all__ = [
     "StabilityProfile",
     "WOEBinner",
     "psi",
-    "stability_html",
     "stability_report",
     "sum_counts",
 ]

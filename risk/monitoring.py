@@ -1,5 +1,6 @@
 """Stability monitoring: population stability index (PSI) of the score and of each feature
-between the training data and a new month, as a DataFrame and a small HTML page.
+between the training data and a new month, as a DataFrame (pages are the application's to
+render, from the report's figures).
 
 PSI = sum over bins of ``(actual share - expected share) * ln(actual share / expected share)``.
 Rule of thumb used for the status: below 0.10 stable, 0.10-0.25 monitor, above 0.25 shifted.
@@ -15,7 +16,6 @@ values always have a bin of their own.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -293,19 +293,3 @@ def stability_report(
     kinds = {c: _kind(ref[c], cur[c]) for c in ref.columns}
     profile = StabilityProfile.build(ref, list(ref.columns), kinds=kinds)
     return profile.report(profile.count(cur))
-
-
-def stability_html(report: pd.DataFrame, *, title: str = "Scorecard stability") -> str:
-    """A self-contained HTML page of :func:`stability_report` (shifted rows highlighted)."""
-    rows = "".join(
-        f'<tr class="{r.status}"><td>{html.escape(str(r.variable))}</td>'
-        f"<td>{r.psi:.4f}</td><td>{r.status}</td></tr>"
-        for r in report.itertuples()
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif}td,th{padding:2px 8px}"
-        ".monitor{background:#fff3cd}.shifted{background:#f8d7da}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><table><tr><th>variable</th><th>PSI</th>"
-        f"<th>status</th></tr>{rows}</table></body></html>"
-    )
