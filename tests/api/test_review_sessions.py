@@ -99,6 +99,7 @@ def test_disabling_or_a_new_password_ends_open_sessions(
     from prospect.cli import app as cli
 
     login(client, "rita")
+    stolen = client.cookies.get(COOKIE)
     with TestClient(api_app) as other:
         login(other, "vic")
         result = CliRunner().invoke(cli, command, input=stdin)
@@ -111,6 +112,8 @@ def test_disabling_or_a_new_password_ends_open_sessions(
     assert audit_actions(api_engine, "rita")[-1] == ("cli:" + getpass.getuser(), action)
     if command[1] == "disable":
         assert CliRunner().invoke(cli, ["users", "enable", "rita"]).exit_code == 0
+        # enabling again does not bring the session open before disabling back to life
+        assert replay(api_app, stolen).status_code == 303
         assert login(client, "rita").status_code == 303
     else:
         assert login(client, "rita", "brand-new-pass").status_code == 303
