@@ -23,6 +23,7 @@ import pandas as pd
 
 from bench.common import figure, median_seconds, peak_rss_mib, write_result
 from prospect.io import read_batch
+from prospect.riskmodel import stability_counts
 from prospect.settings import Settings
 from prospect.synth import write_months
 from prospect.training import ModelBundle, TrainingConfig, train
@@ -62,6 +63,8 @@ def train_figures(work: Path) -> tuple[list[dict], ModelBundle, dict]:
                peer="oracle p_default", peer_value=risk["oracle_roc_auc"]),
         figure("scorecard KS, latest month", risk["ks"], "KS",
                peer="oracle p_default", peer_value=risk["oracle_ks"]),
+        figure("challenger ROC-AUC, latest month", oracle["challenger"]["roc_auc"], "ROC-AUC",
+               peer="scorecard", peer_value=risk["roc_auc"]),
     ]  # fmt: skip
     details = {"version": result.version, "test_month_metrics": card, "folds": full["folds"],
                "step_seconds": full["step_seconds"],
@@ -87,6 +90,10 @@ def scoring_figures(bundle: ModelBundle, frame: pd.DataFrame) -> tuple[list[dict
     peer_reasons, _ = median_seconds(
         lambda: bundle.scorecard.reason_codes(X, n=4, descriptions=descriptions), repeats=1
     )
+    points = scores["score_points"].to_numpy()
+    profile = bundle.stability_profile
+    assert profile is not None, "the bundle was trained without a stability profile"
+    count_seconds, _ = median_seconds(lambda: stability_counts(profile, big, points), repeats=1)
     figures = [
         figure("score 1M rows (personas, p_demand, drivers, PD, points, grade, reasons)", total,
                "s", target="< 60 s", met=total < 60, higher_is_better=False),
@@ -97,6 +104,8 @@ def scoring_figures(bundle: ModelBundle, frame: pd.DataFrame) -> tuple[list[dict
                higher_is_better=False),
         figure("reason codes for 100k rows", ours_reasons, "s", peer="Scorecard.reason_codes",
                peer_value=peer_reasons, higher_is_better=False),
+        figure("stability counts for 1M scored rows (score + scorecard features)",
+               count_seconds, "s", higher_is_better=False),
     ]  # fmt: skip
     return figures, {"scored_rows": len(scores), "score_columns": list(scores.columns)}
 
