@@ -2,7 +2,10 @@
 
 Rows come from the database ``yield_per`` at a time (a server-side cursor on PostgreSQL) and
 leave as CSV text chunk by chunk, so a million-row list never sits in memory. Text cells that
-a spreadsheet would run as a formula are escaped with a leading apostrophe (OWASP advice).
+a spreadsheet would run as a formula are escaped with a leading apostrophe (OWASP advice); a
+formula is what the data gate calls one (:func:`validation.formula.is_formula`: ``= + - @``
+after any blanks, newlines or no-break spaces), plus cells opening with a tab or carriage
+return.
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, Text, cast, select
 
-from api.targets import PII_FIELDS, mask
+from prospect import policy
 from prospect.store import Target
+from validation.formula import is_formula
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5_000
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START = frozenset(FORMULA_PREFIXES)
+_CONTROL_STARTS = ("\t", "\r")
 _TEXT_FIELDS = frozenset({"user_id", "msisdn", "persona", "why"})
 
 
@@ -33,9 +36,13 @@ def safe_cell(value: Any) -> Any:
     """
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and _unsafe(value):
         return "'" + value
     return value
+
+
+def _unsafe(text: str) -> bool:
+    return is_formula(text) or text.startswith(_CONTROL_STARTS)
 
 
 def export_query(campaign_id: int, fields: Sequence[str], *, include_control: bool) -> Select[Any]:
@@ -47,23 +54,26 @@ def export_query(campaign_id: int, fields: Sequence[str], *, include_control: bo
     return stmt.order_by(Target.rank, Target.id)
 
 
-def column_cells(name: str, values: Sequence[Any], *, sees_pii: bool) -> Sequence[Any]:
-    """One column of a chunk as CSV cells: pii masked, text escaped, booleans spelled out.
+def column_cells(
+    name: str, values: Sequence[Any], *, sees_pii: bool, personal: frozenset[str]
+) -> Sequence[Any]:
+    """One column of a chunk as CSV cells: ``personal`` columns masked unless ``sees_pii``,
+    text escaped, booleans spelled out.
 
     Column-wise so the numbers, most of the cells, pass through untouched.
     """
-    if name in PII_FIELDS and not sees_pii:
-        values = [mask(v) for v in values]
+    if name in personal and not sees_pii:
+        values = [policy.mask(v) for v in values]
     if name == "is_control":
         return ["true" if v else "false" for v in values]
     if name in _TEXT_FIELDS:
-        return ["'" + v if v and v[0] in _FORMULA_START else v for v in values]
+        return ["'" + v if v and _unsafe(v) else v for v in values]
     return values
 
 
 def stream_targets_csv(
     engine: Engine, campaign_id: int, fields: Sequence[str], *, include_control: bool,
-    sees_pii: bool, chunk_rows: int = CHUNK_ROWS,
+    sees_pii: bool, personal: frozenset[str], chunk_rows: int = CHUNK_ROWS,
 ) -> Iterator[str]:  # fmt: skip
     """CSV text of a campaign's targets in rank order: the header, then ``chunk_rows`` a chunk.
 
@@ -79,7 +89,7 @@ def stream_targets_csv(
         result = connection.execution_options(yield_per=chunk_rows).execute(stmt)
         for part in result.partitions():
             columns = zip(fields, zip(*part, strict=True), strict=True)
-            cells = [column_cells(f, c, sees_pii=sees_pii) for f, c in columns]
+            cells = [column_cells(f, c, sees_pii=sees_pii, personal=personal) for f, c in columns]
             writer.writerows(zip(*cells, strict=True))
             n_rows += len(part)
             yield _drain(buffer)

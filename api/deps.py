@@ -16,8 +16,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.problems import Problem
+from prospect import policy
 from prospect.settings import Settings
-from prospect.store import authenticate_api_key, session_scope
+from prospect.store import authenticate_api_key, record_audit, session_scope
+from prospect.store.audit import REQUEST_ENTITY
 from prospect.store.models import ROLES
 
 logger = logging.getLogger(__name__)
@@ -42,12 +44,12 @@ class Caller:
         return f"key:{self.prefix}:{self.name}"[:128]
 
     def at_least(self, role: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(role)
+        return policy.at_least(self.role, role)
 
     @property
     def sees_pii(self) -> bool:
-        """Viewers see msisdn and other pii masked unless their key was granted pii access."""
-        return self.pii_access or self.at_least("reviewer")
+        """Personal data in full only for a key granted it (``--pii``), whatever its role."""
+        return policy.sees_pii(self.pii_access)
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -87,14 +89,27 @@ def require(role: str) -> Callable[[Caller], Caller]:
     if role not in ROLES:
         raise ValueError(f"role must be one of {list(ROLES)}; got {role!r}.")
 
-    def check(caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+    def check(
+        request: Request, engine: Annotated[Engine, Depends(get_engine)],
+        caller: Annotated[Caller, Depends(authenticate)],
+    ) -> Caller:  # fmt: skip
         if not caller.at_least(role):
             logger.info("key %s (%s) refused: needs %s", caller.prefix, caller.role, role)
+            audit_refusal(engine, caller.actor, request, f"needs the {role} role")
             raise Problem(403, f"this endpoint needs the {role} role; the key is a {caller.role}.",
                           slug="forbidden")  # fmt: skip
         return caller
 
     return check
+
+
+def audit_refusal(engine: Engine, actor: str, request: Request, reason: str) -> None:
+    """Record a refused request (403) in its own transaction: the refusal itself is kept."""
+    detail = {"method": request.method, "path": request.url.path, "reason": reason}
+    with session_scope(engine) as session:
+        record_audit(
+            session, actor, "request.refused", REQUEST_ENTITY, request.url.path[:128], detail
+        )
 
 
 EnqueueRun = Callable[[str, str | None, str], str]

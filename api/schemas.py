@@ -232,7 +232,10 @@ class SuppressionRequest(BaseModel):
 
 
 class SuppressionResult(BaseModel):
-    added: int
+    added: int = Field(description="User ids not suppressed before this request.")
+    recorded: int = Field(
+        description="Distinct user ids of the request, each added to the suppression history."
+    )
 
 
 class ComponentHealth(BaseModel):

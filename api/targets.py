@@ -15,14 +15,12 @@ from typing import Any
 from sqlalchemy import Select, literal, select, tuple_
 
 from api.problems import Problem
+from prospect import policy
 from prospect.store import Target
 
-TARGET_FIELDS = (
-    "user_id", "msisdn", "rank", "persona", "p_demand", "pd", "score_points",
-    "expected_value", "is_control", "why",
-)  # fmt: skip
-PII_FIELDS = frozenset({"msisdn"})
+TARGET_FIELDS = policy.TARGET_COLUMNS
 DEFAULT_FIELDS = TARGET_FIELDS
+MAX_CURSOR_INT = 2**63 - 1
 
 
 def parse_fields(fields: str | None) -> tuple[str, ...]:
@@ -37,15 +35,6 @@ def parse_fields(fields: str | None) -> tuple[str, ...]:
     return tuple(f for f in TARGET_FIELDS if f in asked)
 
 
-def mask(value: str | None) -> str | None:
-    """``13812345678`` -> ``138****5678``; short values are masked entirely."""
-    if value is None:
-        return None
-    if len(value) < 8:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
-
-
 def encode_cursor(campaign_id: int, rank: int, row_id: int) -> str:
     raw = json.dumps([campaign_id, rank, row_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -56,7 +45,7 @@ def decode_cursor(cursor: str, campaign_id: int) -> tuple[int, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cid, rank, row_id = json.loads(raw)
-        valid = all(type(v) is int for v in (cid, rank, row_id))
+        valid = all(type(v) is int and 0 <= v <= MAX_CURSOR_INT for v in (cid, rank, row_id))
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         valid = False
     if not valid or cid != campaign_id:
@@ -78,11 +67,13 @@ def after(stmt: Select[Any], rank: int, row_id: int) -> Select[Any]:
     return stmt.where(tuple_(Target.rank, Target.id) > tuple_(literal(rank), literal(row_id)))
 
 
-def row_values(row: Any, fields: Sequence[str], *, sees_pii: bool) -> dict[str, Any]:
-    """The selected values of a result row, pii masked unless the caller may see it."""
+def row_values(
+    row: Any, fields: Sequence[str], *, sees_pii: bool, personal: frozenset[str]
+) -> dict[str, Any]:
+    """The selected values of a result row, ``personal`` columns masked unless ``sees_pii``."""
     mapping = row._mapping
     values = {f: mapping[f] for f in fields}
     if not sees_pii:
-        for name in PII_FIELDS.intersection(values):
-            values[name] = mask(values[name])
+        for name in personal.intersection(values):
+            values[name] = policy.mask(values[name])
     return values

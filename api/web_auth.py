@@ -38,6 +38,7 @@ from prospect.store import (
     revoke_session,
     start_session,
 )
+from prospect.store.audit import USER_ENTITY
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def log_in(request: Request, db: Session, user: User, previous: WebSession | Non
     purged = purge_ended_sessions(db, idle_timeout=_idle_timeout(settings))
     lifetime = timedelta(seconds=settings.session_max_age)
     row, session_id = start_session(db, user.id, lifetime=lifetime)
-    record_audit(db, user.username, "user.login", "users", user.id, {**_VIA, "session": row.id})
+    record_audit(db, user.username, "user.login", USER_ENTITY, user.id, {**_VIA, "session": row.id})
     logger.debug("review login of %r; %d ended session(s) purged", user.username, purged)
     return WebSession(csrf=secrets.token_urlsafe(32), session_id=session_id)
 
@@ -138,7 +139,7 @@ def log_out(db: Session, web: WebSession) -> None:
     row = revoke_session(db, web.session_id) if web.session_id else None
     if row is not None:
         detail = {**_VIA, "session": row.id}
-        record_audit(db, row.user.username, "user.logout", "users", row.user_id, detail)
+        record_audit(db, row.user.username, "user.logout", USER_ENTITY, row.user_id, detail)
 
 
 def check_csrf(session: WebSession | None, submitted: object) -> None:

@@ -19,6 +19,7 @@ from prospect.exceptions import ProspectError
 from prospect.settings import Settings
 from prospect.store import load_responses as store_responses
 from prospect.store import record_audit, record_contacts
+from prospect.store.audit import CAMPAIGN_ENTITY
 from prospect.store.models import Campaign, ContactHistory, Target
 from prospect.targeting import load_responses, response_report
 
@@ -53,7 +54,7 @@ def mark_sent(session: Session, campaign_id: int, *, channel: str, actor: str) -
         select(Target.user_id).where(Target.campaign_id == campaign_id, ~Target.is_control)
     ).all()
     n = record_contacts(session, users, channel=channel, campaign_id=campaign_id)
-    record_audit(session, actor, "campaign.sent", "campaign", str(campaign_id), {"contacts": n})
+    record_audit(session, actor, "campaign.sent", CAMPAIGN_ENTITY, campaign_id, {"contacts": n})
     return n
 
 

@@ -2,8 +2,10 @@
 
 Nobody is contacted before a person has looked at a draft list and decided, with a reason, so
 decisions need a reviewing role and a non-empty comment, and a list is decided once (the store
-refuses a second decision). A rejected list is re-run by enqueueing a new run for its month;
-the enqueue function is passed in because the core never imports the worker.
+refuses a second decision, atomically). Who may see drafts and personal data comes from
+:mod:`prospect.policy`, the same rules the API applies to keys. A rejected list is re-run by
+enqueueing a new run for its month with the rejected list's config; the enqueue function is
+passed in because the core never imports the worker.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from prospect import policy
 from prospect.store import (
     AuditEvent,
     Campaign,
@@ -29,15 +32,32 @@ from prospect.store import (
     record_audit,
     review_campaign,
 )
+from prospect.store.audit import CAMPAIGN_ENTITY
 
 logger = logging.getLogger(__name__)
 
-REVIEW_ROLES = ("reviewer", "admin")
+REVIEW_ROLES = policy.REVIEW_ROLES
 DEFAULT_SAMPLE_SIZE = 20
 MAX_COMMENT_LENGTH = 2_000
+# A run in one of these has ended: asking for it again queues nothing.
+ENDED_RUN_STATUSES = ("draft", "approved", "rejected", "quarantined")
 
-EnqueueRun = Callable[[str, str], str]
-"""``enqueue(month, requested_by) -> task or run id``: queues a new monthly run."""
+
+@dataclass(frozen=True)
+class Requeued:
+    """What a re-run request did: the run id it maps to and that run's status just after."""
+
+    run_id: str
+    status: str
+
+    @property
+    def queued(self) -> bool:
+        """False when the same batch, model and config lead to a run that already ended."""
+        return self.status not in ENDED_RUN_STATUSES
+
+
+EnqueueRun = Callable[[str, str, Mapping[str, Any]], Requeued]
+"""``enqueue(month, requested_by, campaign_config) -> Requeued``: asks for a monthly run."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +111,7 @@ class CampaignDetail:
 
 def check_review_role(role: str) -> None:
     """Refuse anyone but a reviewer or an admin (admins may review too: they own the system)."""
-    if role not in REVIEW_ROLES:
+    if not policy.may_review(role):
         raise PermissionError(f"role {role!r} may not review campaigns; reviewer or admin only.")
 
 
@@ -145,10 +165,13 @@ def reject(session: Session, campaign_id: int, *, actor: str, role: str, comment
     )
 
 
-def rerun(session: Session, campaign_id: int, *, actor: str, role: str, enqueue: EnqueueRun) -> str:
-    """Enqueue a new run for the month of a rejected campaign; returns the enqueued id.
+def rerun(
+    session: Session, campaign_id: int, *, actor: str, role: str, enqueue: EnqueueRun
+) -> Requeued:
+    """Ask for a new run of a rejected campaign's month with that campaign's config.
 
-    The request is audited as ``campaign.rerun_requested`` with the id ``enqueue`` returned.
+    Audited as ``campaign.rerun_requested`` with the run id and whether anything was queued:
+    when the batch, model and config are unchanged the run is the rejected one, and nothing is.
     """
     check_review_role(role)
     campaign = _get_campaign(session, campaign_id)
@@ -156,16 +179,18 @@ def rerun(session: Session, campaign_id: int, *, actor: str, role: str, enqueue:
         raise InvalidTransitionError(
             f"campaign {campaign_id} is {campaign.status!r}; only a rejected campaign is re-run."
         )
-    queued_id = enqueue(campaign.month, actor)
-    detail = {"month": campaign.month, "queued_id": queued_id, "run_id": campaign.run_id}
-    record_audit(session, actor, "campaign.rerun_requested", "campaigns", campaign_id, detail)
-    logger.info("re-run of %s (campaign %s) queued as %s", campaign.month, campaign_id, queued_id)
-    return queued_id
+    outcome = enqueue(campaign.month, actor, dict(campaign.config or {}))
+    detail = {"month": campaign.month, "run_id": outcome.run_id, "queued": outcome.queued,
+              "rejected_run_id": campaign.run_id}  # fmt: skip
+    record_audit(session, actor, "campaign.rerun_requested", CAMPAIGN_ENTITY, campaign_id, detail)
+    logger.info("re-run of campaign %s: run %s (%s)", campaign_id, outcome.run_id, outcome.status)
+    return outcome
 
 
-def _get_campaign(session: Session, campaign_id: int) -> Campaign:
+def _get_campaign(session: Session, campaign_id: int, role: str = "admin") -> Campaign:
+    """The campaign if ``role`` may see it; one not found and one hidden answer the same."""
     campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
+    if campaign is None or not policy.may_see_campaign(role, campaign.status):
         raise RecordNotFoundError(f"no campaign with id {campaign_id}.")
     return campaign
 
@@ -175,9 +200,11 @@ def _figure(summary: Mapping[str, Any], key: str) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def list_campaigns(session: Session, *, limit: int = 500) -> list[CampaignRow]:
-    """The newest ``limit`` campaigns, newest first, with their headline figures."""
+def list_campaigns(session: Session, *, role: str, limit: int = 500) -> list[CampaignRow]:
+    """The newest ``limit`` campaigns ``role`` may see, newest first, with headline figures."""
     stmt = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(limit)
+    if not policy.may_see_drafts(role):
+        stmt = stmt.where(Campaign.status == policy.EXPORTABLE_STATUS)
     return [
         CampaignRow(
             id=c.id,
@@ -195,15 +222,6 @@ def list_campaigns(session: Session, *, limit: int = 500) -> list[CampaignRow]:
     ]
 
 
-def mask_msisdn(msisdn: str | None) -> str | None:
-    """``13800001234`` -> ``138****1234``: enough to tell numbers apart, not to dial them."""
-    if not msisdn:
-        return None
-    if len(msisdn) < 8:
-        return "*" * (len(msisdn) - 2) + msisdn[-2:]
-    return msisdn[:3] + "*" * (len(msisdn) - 7) + msisdn[-4:]
-
-
 def _texts(value: Any) -> list[str]:
     if value is None:
         return []
@@ -215,11 +233,12 @@ def _texts(value: Any) -> list[str]:
     ]
 
 
-def target_view(target: Target) -> TargetView:
-    """The reviewer's view of one target (msisdn masked)."""
+def target_view(target: Target, *, reveal: bool = False) -> TargetView:
+    """The reviewer's view of one target: msisdn masked unless ``reveal``."""
     why = target.why or {}
+    msisdn = target.msisdn if reveal else policy.mask(target.msisdn)
     return TargetView(
-        rank=target.rank, user_id=target.user_id, msisdn=mask_msisdn(target.msisdn),
+        rank=target.rank, user_id=target.user_id, msisdn=msisdn,
         persona=target.persona, p_demand=target.p_demand, pd=target.pd,
         score_points=target.score_points, expected_value=target.expected_value,
         is_control=bool(target.is_control), drivers=_texts(why.get("drivers")),
@@ -228,12 +247,17 @@ def target_view(target: Target) -> TargetView:
 
 
 def campaign_detail(
-    session: Session, campaign_id: int, *, sample_size: int = DEFAULT_SAMPLE_SIZE
-) -> CampaignDetail:
-    """The campaign with its run, data-quality report, models, top-ranked sample and history."""
+    session: Session, campaign_id: int, *, role: str, sample_size: int = DEFAULT_SAMPLE_SIZE,
+    reveal_pii: bool = False,
+) -> CampaignDetail:  # fmt: skip
+    """The campaign with its run, data-quality report, models, top-ranked sample and history.
+
+    The sample's msisdn is masked unless ``reveal_pii`` (for a user granted personal data:
+    the caller checks the grant with :func:`prospect.policy.sees_pii` and audits the read).
+    """
     if sample_size < 0:
         raise ValueError(f"sample_size must be >= 0; got {sample_size}.")
-    campaign = _get_campaign(session, campaign_id)
+    campaign = _get_campaign(session, campaign_id, role)
     run = session.get(Run, campaign.run_id)
     dq = session.get(DQReport, run.dq_report_id) if run and run.dq_report_id else None
     stmt = (
@@ -245,6 +269,6 @@ def campaign_detail(
     versions = sorted({campaign.model_version, *([run.model_version] if run else [])})
     return CampaignDetail(
         campaign=campaign, run=run, dq_report=dq, model_versions=versions,
-        sample=[target_view(t) for t in session.scalars(stmt)],
-        trail=audit_trail(session, "campaigns", campaign_id),
+        sample=[target_view(t, reveal=reveal_pii) for t in session.scalars(stmt)],
+        trail=audit_trail(session, CAMPAIGN_ENTITY, campaign_id),
     )  # fmt: skip

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # Review-page logins: seconds from login to the end (absolute) and of inactivity allowed.
     session_max_age: PositiveInt = 8 * 3600
     session_idle_timeout: PositiveInt = 30 * 60
+    # Review-page login throttling: failures that lock a username / a client, and for how long.
+    login_max_failures: PositiveInt = 5
+    login_max_client_failures: PositiveInt = 20
+    login_lockout_seconds: PositiveInt = 15 * 60
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -1,7 +1,9 @@
 """Campaign lists for CRM and channel systems: summaries, paged targets and the CSV export.
 
-Viewers see approved campaigns only (any other is a 404 to them); reviewers and admins see
-all. Only an approved list can be exported, whoever asks.
+The rules are :mod:`prospect.policy`'s: viewers see approved campaigns only (any other is a
+404 to them); reviewers and admins see all; only an approved list can be exported, whoever
+asks; msisdn is in full only for keys granted personal data. Every export, and every page of
+targets that shows personal data in full, is audited with who, which list and how many rows.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from api.schemas import (
     problem_responses,
 )
 from api.targets import after, decode_cursor, encode_cursor, parse_fields, row_values, target_query
-from prospect.store import Campaign
+from prospect import policy
+from prospect.store import Campaign, record_audit
+from prospect.store.audit import CAMPAIGN_ENTITY
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ ControlQuery = Annotated[bool, Query(description="Include the control group (not
 def visible_campaign(session: Session, campaign_id: int, caller: Caller) -> Campaign:
     """The campaign if ``caller`` may see it; viewers get 404 for anything not approved."""
     campaign = session.get(Campaign, campaign_id)
-    if campaign is None or (not caller.at_least("reviewer") and campaign.status != "approved"):
+    if campaign is None or not policy.may_see_campaign(caller.role, campaign.status):
         raise Problem(404, f"no campaign with id {campaign_id}.")
     return campaign
 
@@ -60,8 +64,8 @@ def list_campaigns(
 ) -> CampaignPage:  # fmt: skip
     """Campaigns, newest first (viewers: approved ones only)."""
     stmt = select(Campaign)
-    if not caller.at_least("reviewer"):
-        stmt = stmt.where(Campaign.status == "approved")
+    if not policy.may_see_drafts(caller.role):
+        stmt = stmt.where(Campaign.status == policy.EXPORTABLE_STATUS)
     if status is not None:
         stmt = stmt.where(Campaign.status == status)
     if month is not None:
@@ -88,14 +92,20 @@ def list_targets(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> TargetPage:  # fmt: skip
     """One page of targets in rank order; follow ``next_cursor`` for the next page."""
-    visible_campaign(session, campaign_id, caller)
+    campaign = visible_campaign(session, campaign_id, caller)
     columns = parse_fields(fields)
+    personal = policy.campaign_personal_columns(session, campaign)
     stmt = target_query(campaign_id, columns, include_control=include_control)
     if cursor:
         stmt = after(stmt, *decode_cursor(cursor, campaign_id))
     rows = session.execute(stmt.limit(limit + 1)).all()
     more, rows = len(rows) > limit, rows[:limit]
-    items = [TargetOut(**row_values(r, columns, sees_pii=caller.sees_pii)) for r in rows]
+    shown = sorted(personal.intersection(columns)) if caller.sees_pii else []
+    if shown and rows:
+        record_audit(session, caller.actor, "campaign.pii_read", CAMPAIGN_ENTITY, campaign_id,
+                     {"rows": len(rows), "columns": shown, "key_id": caller.key_id})  # fmt: skip
+    items = [TargetOut(**row_values(r, columns, sees_pii=caller.sees_pii, personal=personal))
+             for r in rows]  # fmt: skip
     last = rows[-1] if rows else None
     next_cursor = encode_cursor(campaign_id, last.rank, last.id) if more and last else None
     return TargetPage(campaign_id=campaign_id, items=items, next_cursor=next_cursor, limit=limit)
@@ -113,13 +123,20 @@ def export_targets(
 ) -> StreamingResponse:  # fmt: skip
     """The whole target list as CSV, streamed; only approved campaigns can be exported."""
     campaign = visible_campaign(session, campaign_id, caller)
-    if campaign.status != "approved":
+    if not policy.may_export(campaign.status):
         raise Problem(409, f"campaign {campaign_id} is {campaign.status!r}; only an approved "
                       "campaign can be exported.", slug="campaign-not-approved")  # fmt: skip
     columns = parse_fields(fields)
+    personal = policy.campaign_personal_columns(session, campaign)
+    rows = campaign.n_targets - (0 if include_control else campaign.n_control)
+    shown = sorted(personal.intersection(columns)) if caller.sees_pii else []
+    detail = {"rows": rows, "columns": list(columns), "pii_columns": shown,
+              "include_control": include_control, "key_id": caller.key_id}  # fmt: skip
+    record_audit(session, caller.actor, "campaign.exported", CAMPAIGN_ENTITY, campaign_id, detail)
+    session.commit()  # the export is on record before the first byte leaves
     logger.info("key %s exports campaign %s", caller.prefix, campaign_id)
     body = stream_targets_csv(engine, campaign_id, columns, include_control=include_control,
-                              sees_pii=caller.sees_pii)  # fmt: skip
+                              sees_pii=caller.sees_pii, personal=personal)  # fmt: skip
     name = f"campaign-{campaign_id}-{campaign.month}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)

@@ -39,6 +39,7 @@ from prospect.exceptions import ProspectError
 from prospect.pipeline.stability import SUMMARY_KEY, report_paths
 from prospect.settings import Settings
 from prospect.store import Campaign, Run, record_audit, session_scope
+from prospect.store.audit import RUN_ENTITY
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def start_run(
     run_id = _enqueue(enqueue, body, caller.actor)
     with session_scope(engine) as session:
         detail = {"month": body.month, "batch": body.batch, "key_id": caller.key_id}
-        record_audit(session, caller.actor, "run.started", "runs", run_id, detail)
+        record_audit(session, caller.actor, "run.started", RUN_ENTITY, run_id, detail)
     logger.info("key %s started run %s for %s", caller.prefix, run_id, body.month)
     return RunAccepted(run_id=run_id, status_url=f"/api/v1/runs/{run_id}")
 

@@ -20,9 +20,10 @@ _ERRORS = problem_responses(401, 403, 413, 422)
 def add_opt_outs(
     body: SuppressionRequest, session: SessionDep, caller: AdminDep
 ) -> SuppressionResult:
-    """Suppress ``user_ids`` with a reason (idempotent; audited with the calling key)."""
+    """Suppress ``user_ids`` with a reason; an id already listed keeps its first record and the
+    request is added to its history (audited with the calling key)."""
     added = add_suppression(
         session, body.user_ids, reason=body.reason, source=body.source, actor=caller.actor
     )
-    logger.info("key %s suppressed %d user ids (source %s)", caller.prefix, added, body.source)
-    return SuppressionResult(added=added)
+    logger.info("key %s suppressed %d new user ids (source %s)", caller.prefix, added, body.source)
+    return SuppressionResult(added=added, recorded=len(set(body.user_ids)))

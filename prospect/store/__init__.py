@@ -29,10 +29,12 @@ from prospect.store.models import (
     ContactHistory,
     DQReport,
     LoginSession,
+    LoginThrottle,
     ModelVersion,
     Response,
     Run,
     Suppression,
+    SuppressionRecord,
     Target,
     User,
 )
@@ -45,7 +47,8 @@ from prospect.store.sessions import (
     revoke_user_sessions,
     start_session,
 )
-from prospect.store.suppression import add_suppression, load_suppression
+from prospect.store.suppression import add_suppression, load_suppression, suppression_history
+from prospect.store.throttle import ThrottlePolicy, clear_failures, record_failure, retry_after
 from prospect.store.users import create_user, get_user, set_active, set_password, verify_password
 
 __all__ = [
@@ -57,5 +60,6 @@ __all__ = [
     "make_engine", "purge_ended_sessions", "record_audit", "record_contacts", "review_campaign",
     "revoke_api_key", "revoke_session", "revoke_user_sessions", "save_campaign", "session_factory",
     "session_scope", "set_active", "set_password", "set_run_status", "start_session", "upgrade",
-    "verify_password",
+    "verify_password", "LoginThrottle", "SuppressionRecord", "suppression_history",
+    "ThrottlePolicy", "clear_failures", "record_failure", "retry_after",
 ]  # fmt: skip

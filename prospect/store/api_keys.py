@@ -11,7 +11,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospect.store.audit import record_audit
+from prospect.store.audit import API_KEY_ENTITY, record_audit
 from prospect.store.digests import hash_key
 from prospect.store.exceptions import RecordNotFoundError
 from prospect.store.models import ApiKey
@@ -41,7 +41,7 @@ def create_api_key(
     session.add(row)
     session.flush()
     detail = {"name": name, "prefix": prefix, "role": role, "pii_access": pii_access}
-    record_audit(session, created_by, "api_key.created", "api_keys", row.id, detail)
+    record_audit(session, created_by, "api_key.created", API_KEY_ENTITY, row.id, detail)
     return row, key
 
 
@@ -64,7 +64,7 @@ def revoke_api_key(session: Session, key_id: int, *, actor: str) -> ApiKey:
         row.revoked_at = utcnow()
         session.flush()
         detail = {"name": row.name, "prefix": row.prefix}
-        record_audit(session, actor, "api_key.revoked", "api_keys", row.id, detail)
+        record_audit(session, actor, "api_key.revoked", API_KEY_ENTITY, row.id, detail)
     return row
 
 

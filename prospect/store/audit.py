@@ -9,6 +9,16 @@ from sqlalchemy.orm import Session
 
 from prospect.store.models import AuditEvent
 
+# Entity names of audit rows: one spelling each, so a record's history finds all its events.
+CAMPAIGN_ENTITY = "campaigns"
+RUN_ENTITY = "runs"
+USER_ENTITY = "users"
+API_KEY_ENTITY = "api_keys"
+SUPPRESSION_ENTITY = "suppression"
+MODEL_ENTITY = "model_versions"
+LOGIN_ENTITY = "logins"
+REQUEST_ENTITY = "requests"
+
 
 def record_audit(
     session: Session,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from prospect.store.audit import record_audit
+from prospect.store.audit import CAMPAIGN_ENTITY, record_audit
 from prospect.store.bulk import bulk_insert
 from prospect.store.models import Campaign, Target
 
@@ -72,7 +72,9 @@ def save_campaign(
     session.flush()
     for rows in _target_rows(targets_df, campaign.id, chunk_size):
         bulk_insert(session, TARGETS_TABLE, TARGET_KEYS, rows)
-    record_audit(session, actor, "campaign.created", "campaigns", campaign.id, {"run_id": run_id})
+    record_audit(
+        session, actor, "campaign.created", CAMPAIGN_ENTITY, campaign.id, {"run_id": run_id}
+    )
     logger.info("saved campaign %s with %d targets", campaign.id, len(targets_df))
     return campaign
 

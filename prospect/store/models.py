@@ -22,6 +22,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -92,8 +94,19 @@ class Run(Base):
     requested_by: Mapped[str | None] = mapped_column(String(128))
 
 
+APPROVED_ONLY = text("status = 'approved'")
+
+
 class Campaign(Base):
+    """A month's target list; the database itself holds at most one approved list per month."""
+
     __tablename__ = "campaigns"
+    __table_args__ = (
+        Index(
+            "ux_campaigns_month_approved", "month", unique=True,
+            sqlite_where=APPROVED_ONLY, postgresql_where=APPROVED_ONLY,
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), unique=True)
@@ -137,9 +150,25 @@ class Target(Base):
 
 
 class Suppression(Base):
+    """A suppressed subscriber as first listed; later opt-outs go to :class:`SuppressionRecord`."""
+
     __tablename__ = "suppression"
 
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(64))
+    added_by: Mapped[str] = mapped_column(String(128))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SuppressionRecord(Base):
+    """Append-only history of suppression requests: a repeated opt-out adds a row, never
+    overwrites the first reason, who and when."""
+
+    __tablename__ = "suppression_history"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
     reason: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(64))
     added_by: Mapped[str] = mapped_column(String(128))
@@ -169,7 +198,10 @@ class AuditEvent(Base):
     """One review event or state change: who did what to which entity, and the details."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        Index("ix_audit_log_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -188,6 +220,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(_choice("user_role", ROLES))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    pii_access: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -209,6 +242,20 @@ class LoginSession(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed review-page logins of one username or one client address, and its lockout."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(128))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
 
 
 class ApiKey(Base):

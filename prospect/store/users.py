@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospect.store.audit import record_audit
+from prospect.store.audit import USER_ENTITY, record_audit
 from prospect.store.exceptions import AlreadyExistsError, RecordNotFoundError
 from prospect.store.models import ROLES, User
 from prospect.store.sessions import revoke_user_sessions
@@ -41,7 +41,7 @@ def create_user(session: Session, username: str, password: str, role: str, *, ac
     session.add(user)
     session.flush()
     record_audit(
-        session, actor, "user.created", "users", user.id, {"username": username, "role": role}
+        session, actor, "user.created", USER_ENTITY, user.id, {"username": username, "role": role}
     )
     return user
 
@@ -52,7 +52,7 @@ def set_password(session: Session, username: str, password: str, *, actor: str) 
     user = get_user(session, username)
     user.password_hash = _hasher.hash(password)
     ended = revoke_user_sessions(session, user.id)
-    record_audit(session, actor, "user.password_changed", "users", user.id,
+    record_audit(session, actor, "user.password_changed", USER_ENTITY, user.id,
                  {"username": username, "sessions_ended": ended})  # fmt: skip
     return user
 
@@ -63,7 +63,7 @@ def set_active(session: Session, username: str, active: bool, *, actor: str) -> 
     user.active = active
     ended = 0 if active else revoke_user_sessions(session, user.id)
     action = "user.enabled" if active else "user.disabled"
-    record_audit(session, actor, action, "users", user.id,
+    record_audit(session, actor, action, USER_ENTITY, user.id,
                  {"username": username, "sessions_ended": ended})  # fmt: skip
     return user
 
