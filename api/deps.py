@@ -84,7 +84,7 @@ def authenticate(
         return Caller(row.id, row.name, row.prefix, row.role, row.pii_access)
 
 
-def require(role: str) -> Callable[[Caller], Caller]:
+def require(role: str) -> Callable[..., Caller]:
     """A dependency admitting keys of ``role`` or higher (viewer < reviewer < admin)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {list(ROLES)}; got {role!r}.")

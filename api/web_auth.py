@@ -28,7 +28,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, get_app_settings
-from prospect.review import REVIEW_ROLES
+from prospect import policy
 from prospect.settings import Settings
 from prospect.store import (
     User,
@@ -166,10 +166,11 @@ class PageUser:
     username: str
     role: str
     csrf: str
+    pii_access: bool = False
 
     @property
     def can_review(self) -> bool:
-        return self.role in REVIEW_ROLES
+        return policy.may_review(self.role)
 
 
 def page_user(request: Request, db: Session) -> PageUser | None:
@@ -181,7 +182,9 @@ def page_user(request: Request, db: Session) -> PageUser | None:
     row = active_session(db, web.session_id, idle_timeout=idle)
     if row is None or not row.user.active:
         return None
-    return PageUser(username=row.user.username, role=row.user.role, csrf=web.csrf)
+    user = row.user
+    return PageUser(username=user.username, role=user.role, csrf=web.csrf,
+                    pii_access=user.pii_access)  # fmt: skip
 
 
 def current_user(request: Request, session: SessionDep) -> PageUser:

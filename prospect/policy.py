@@ -76,7 +76,7 @@ def mask(value: str | None) -> str | None:
 @cache
 def personal_columns(spec_name: str = DEFAULT_SPEC_NAME) -> frozenset[str]:
     """The target columns the dataset spec marks ``pii``."""
-    return frozenset(load_spec(spec_name).pii_columns()) & frozenset(TARGET_COLUMNS)
+    return frozenset(load_spec(spec_name).pii_columns) & frozenset(TARGET_COLUMNS)
 
 
 def campaign_personal_columns(session: Session, campaign: Campaign) -> frozenset[str]:

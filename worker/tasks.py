@@ -36,6 +36,7 @@ from prospect.pipeline import (
     validate_step,
 )
 from prospect.settings import Settings, get_settings
+from prospect.targeting import CampaignConfig
 from worker.celery_app import app, make_celery
 from worker.config import WorkerSettings
 
@@ -133,7 +134,7 @@ def enqueue_run(
     batch: str | None,
     requested_by: str,
     *,
-    config: str | Path | None = None,
+    config: CampaignConfig | str | Path | None = None,
     partitions: int | None = None,
 ) -> str:
     """Create the month's run (``queued``) and queue its first step; returns the run id.

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from kombu.exceptions import OperationalError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api import bundles
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, audit_refusal, get_app_settings
 from api.files import artifact_file, artifact_page
 from api.problems import Problem
+from api.schemas import RecordId
 from api.web_auth import (
     COOKIE_PATH,
     CsrfError,
@@ -41,16 +43,24 @@ from api.web_auth import (
     verified_session,
     write_session,
 )
-from prospect import review
+from prospect import policy, review
 from prospect.exceptions import ProspectError
 from prospect.pipeline.stability import report_paths
+from prospect.settings import Settings
 from prospect.store import (
     DQReport,
     InvalidTransitionError,
     RecordNotFoundError,
     Run,
+    ThrottlePolicy,
+    clear_failures,
+    record_audit,
+    record_failure,
+    retry_after,
+    session_scope,
     verify_password,
 )
+from prospect.store.audit import CAMPAIGN_ENTITY, LOGIN_ENTITY
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +69,13 @@ HERE = Path(__file__).resolve().parents[1]
 NOTICES = {
     "approved": "Campaign approved: it can now be exported.",
     "rejected": "Campaign rejected.",
-    "rerun": "A new run for this month has been queued.",
+    "rerun": "A new run for this month has been queued with this list's config.",
+    "rerun-none": "Nothing was queued: the same batch, model and config lead to a run that has "
+    "already ended. Land a corrected batch or promote another model, then re-run.",
     "out": "You are logged out.",
 }
+# A decision notice is shown only over the status it announces (a stale link says nothing).
+_DECISION_NOTICES = ("approved", "rejected")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
     "script-src 'none'; frame-ancestors 'none'; form-action 'self'",
@@ -102,6 +116,7 @@ class ReviewRoute(APIRoute):
             except LoginRequired:
                 response = RedirectResponse(f"{BASE}/login", status_code=303)
             except (CsrfError, PermissionError) as exc:
+                _audit_page_refusal(request, str(exc))
                 response = _error(request, 403, "Not allowed", str(exc))
             except RecordNotFoundError as exc:
                 response = _error(request, 404, "Not found", str(exc))
@@ -114,6 +129,13 @@ class ReviewRoute(APIRoute):
         return route
 
 
+def _audit_page_refusal(request: Request, reason: str) -> None:
+    engine: Engine = request.app.state.engine
+    with session_scope(engine) as session:
+        user = page_user(request, session)
+    audit_refusal(engine, user.username if user else "anonymous", request, reason)
+
+
 router = APIRouter(prefix=BASE, tags=["review page"], route_class=ReviewRoute,
                    include_in_schema=False)  # fmt: skip
 UserDep = Annotated[PageUser, Depends(current_user)]
@@ -121,7 +143,11 @@ PostDep = Annotated[WebSession, Depends(verified_session)]
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    notice = NOTICES.get(request.query_params.get("done", ""))
+    done = request.query_params.get("done", "")
+    detail = context.get("d")
+    if done in _DECISION_NOTICES and (detail is None or detail.campaign.status != done):
+        done = ""
+    notice = NOTICES.get(done)
     full = {"base": BASE, "notice": notice, **context}
     return templates.TemplateResponse(request, f"review_{name}", full, status_code=status)
 
@@ -137,14 +163,23 @@ def _redirect(path: str) -> RedirectResponse:
     return RedirectResponse(f"{BASE}{path}", status_code=303)
 
 
-def get_enqueue_run() -> review.EnqueueRun:
-    """How a re-run is queued: the worker's ``enqueue_run`` (tests override this dependency)."""
+def get_enqueue_run(settings: SettingsDep) -> review.EnqueueRun:
+    """How a re-run is queued: the worker's ``enqueue_run`` with the rejected list's config,
+    then the run's status read back (tests override this dependency)."""
     try:
-        from worker.tasks import enqueue_run
+        from prospect.targeting import CampaignConfig
+        from worker.tasks import enqueue_run, get_state
     except ImportError as exc:
         logger.error("cannot import worker.tasks.enqueue_run: %s", exc)
         raise Problem(503, "the run queue is not available; try again later.") from exc
-    return lambda month, requested_by: str(enqueue_run(month, None, requested_by))
+
+    def enqueue(month: str, requested_by: str, config: Any) -> review.Requeued:
+        run_id = str(enqueue_run(month, None, requested_by,
+                                 config=CampaignConfig.model_validate(config)))  # fmt: skip
+        state = get_state(settings, run_id)
+        return review.Requeued(run_id, state.status if state is not None else "queued")
+
+    return enqueue
 
 
 @router.get("/login")
@@ -164,15 +199,42 @@ def login(
     request: Request, web: PostDep, session: SessionDep,
     username: Annotated[str, Form()], password: Annotated[str, Form()],
 ) -> Response:  # fmt: skip
-    user = verify_password(session, username, password)
-    if user is None:
-        logger.info("review login refused for %r", username)
-        context = {"csrf_token": web.csrf, "me": None, "username": username,
-                   "login_error": "Unknown username or wrong password."}  # fmt: skip
-        return _page(request, "login.html", context, status=401)
-    response = _redirect("")
-    write_session(request, response, log_in(request, session, user, web))
-    return response
+    client = request.client.host if request.client else "unknown"
+    wait = retry_after(session, username, client)
+    if wait is None:
+        user = verify_password(session, username, password)
+        if user is not None:
+            clear_failures(session, username)
+            response = _redirect("")
+            write_session(request, response, log_in(request, session, user, web))
+            return response
+        logger.info("review login refused for %r from %s", username, client)
+        wait = record_failure(session, username, client, _throttle(get_app_settings(request)))
+        if wait is None:
+            return _login_error(request, web, username, "Unknown username or wrong password.",
+                                401)  # fmt: skip
+    else:
+        record_audit(session, f"login:{username}"[:128], "user.login_throttled", LOGIN_ENTITY,
+                     username[:128], {"client": client, "retry_after": wait})  # fmt: skip
+    message = f"Too many failed logins: try again in {wait} seconds."
+    refused = _login_error(request, web, username, message, 429)
+    refused.headers["Retry-After"] = str(wait)
+    return refused
+
+
+def _login_error(
+    request: Request, web: WebSession, username: str, message: str, status: int
+) -> Response:
+    context = {"csrf_token": web.csrf, "me": None, "username": username, "login_error": message}
+    return _page(request, "login.html", context, status=status)
+
+
+def _throttle(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(
+        max_user_failures=settings.login_max_failures,
+        max_client_failures=settings.login_max_client_failures,
+        lockout=timedelta(seconds=settings.login_lockout_seconds),
+    )
 
 
 @router.post("/logout")
@@ -185,7 +247,7 @@ def logout(request: Request, web: PostDep, session: SessionDep) -> Response:
 
 @router.get("")
 def campaign_list(request: Request, me: UserDep, session: SessionDep) -> Response:
-    rows = review.list_campaigns(session)
+    rows = review.list_campaigns(session, role=me.role)
     return _page(request, "list.html", {"me": me, "csrf_token": me.csrf, "rows": rows})
 
 
@@ -193,8 +255,13 @@ def _detail_page(
     request: Request, session: Session, me: PageUser, campaign_id: int, **extra: Any
 ) -> Response:
     status = extra.pop("status", 200)
-    detail = review.campaign_detail(session, campaign_id)
-    context = {"me": me, "csrf_token": me.csrf, "d": detail, "can_review": me.can_review}
+    reveal = bool(extra.pop("reveal", False)) and policy.sees_pii(me.pii_access)
+    detail = review.campaign_detail(session, campaign_id, role=me.role, reveal_pii=reveal)
+    if reveal and detail.sample:
+        record_audit(session, me.username, "campaign.pii_read", CAMPAIGN_ENTITY, campaign_id,
+                     {"rows": len(detail.sample), "via": "review page"})  # fmt: skip
+    context = {"me": me, "csrf_token": me.csrf, "d": detail, "can_review": me.can_review,
+               "revealed": reveal}  # fmt: skip
     return _page(request, "detail.html", {**context, **extra}, status)
 
 
@@ -208,18 +275,25 @@ def _failed(
 
 
 @router.get("/campaigns/{campaign_id}")
-def campaign_page(request: Request, campaign_id: int, me: UserDep, session: SessionDep) -> Response:
-    return _detail_page(request, session, me, campaign_id)
+def campaign_page(
+    request: Request, campaign_id: RecordId, me: UserDep, session: SessionDep,
+    pii: Annotated[bool, Query(description="Show msisdn in full (users granted pii).")] = False,
+) -> Response:  # fmt: skip
+    return _detail_page(request, session, me, campaign_id, reveal=pii)
 
 
 @router.post("/campaigns/{campaign_id}/decision")
 def decide(
-    request: Request, campaign_id: int, web: PostDep, me: UserDep, session: SessionDep,
+    request: Request, campaign_id: RecordId, web: PostDep, me: UserDep, session: SessionDep,
     decision: Annotated[str, Form()], comment: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
+    # The decision is its own write transaction (BEGIN IMMEDIATE on SQLite), begun after the
+    # request's reads are committed, so a concurrent decision waits instead of failing.
+    session.commit()
     try:
-        review.decide(session, campaign_id, decision=decision, actor=me.username,
-                      role=me.role, comment=comment)  # fmt: skip
+        with session_scope(request.app.state.engine, immediate=True) as decision_session:
+            review.decide(decision_session, campaign_id, decision=decision, actor=me.username,
+                          role=me.role, comment=comment)  # fmt: skip
     except (ValueError, TypeError, InvalidTransitionError) as exc:
         status = 409 if isinstance(exc, InvalidTransitionError) else 400
         return _failed(request, session, me, campaign_id, str(exc), status, comment=comment)
@@ -228,11 +302,12 @@ def decide(
 
 @router.post("/campaigns/{campaign_id}/rerun")
 def rerun(
-    request: Request, campaign_id: int, web: PostDep, me: UserDep, session: SessionDep,
+    request: Request, campaign_id: RecordId, web: PostDep, me: UserDep, session: SessionDep,
     enqueue: Annotated[review.EnqueueRun, Depends(get_enqueue_run)],
 ) -> Response:  # fmt: skip
     try:
-        review.rerun(session, campaign_id, actor=me.username, role=me.role, enqueue=enqueue)
+        outcome = review.rerun(session, campaign_id, actor=me.username, role=me.role,
+                               enqueue=enqueue)  # fmt: skip
     except (InvalidTransitionError, ProspectError, ValueError, FileNotFoundError) as exc:
         status = 409 if isinstance(exc, InvalidTransitionError) else 422
         return _failed(request, session, me, campaign_id, str(exc), status)
@@ -240,11 +315,13 @@ def rerun(
         logger.error("broker unreachable while queueing a re-run: %s", exc)
         message = "the run queue is unreachable; nothing was queued, try again later."
         return _failed(request, session, me, campaign_id, message, 503)
-    return _redirect(f"/campaigns/{campaign_id}?done=rerun")
+    return _redirect(f"/campaigns/{campaign_id}?done={'rerun' if outcome.queued else 'rerun-none'}")
 
 
 @router.get("/reports/{report_id}")
-def dq_report(report_id: int, me: UserDep, session: SessionDep, settings: SettingsDep) -> Response:
+def dq_report(
+    report_id: RecordId, me: UserDep, session: SessionDep, settings: SettingsDep
+) -> Response:
     """The batch's data-quality report, for a browser session without an API key."""
     row = session.get(DQReport, report_id)
     if row is None:

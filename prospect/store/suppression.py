@@ -8,9 +8,9 @@ adds a record rather than rewriting the original.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, inspect, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,7 +52,7 @@ def add_suppression(
 
 def _insert_new(session: Session) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` on the suppression table, for either backend."""
-    table: Table = inspect(Suppression).local_table
+    table = cast(Table, Suppression.__table__)
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing(index_elements=["user_id"])

@@ -46,15 +46,17 @@ def test_safe_cell_escapes_tab_and_carriage_return_but_not_numbers():
     ]  # fmt: skip
 
 
-def test_export_masks_msisdn_for_viewers_and_can_include_control(
-    client, db_with_campaigns, viewer_key, reviewer_key
+def test_export_masks_msisdn_unless_the_key_has_pii_and_can_include_control(
+    client, db_with_campaigns, viewer_key, reviewer_key, pii_viewer_key
 ):
     url = f"{V1}/campaigns/{db_with_campaigns['approved']}/targets.csv"
     params = {"fields": "user_id,msisdn", "include_control": "true"}
     masked = _rows(client.get(url, params=params, headers=bearer(viewer_key)))
     assert len(masked) == 7
     assert masked[2] == {"user_id": "u003", "msisdn": "138****0003"}
-    clear = _rows(client.get(url, params=params, headers=bearer(reviewer_key)))
+    reviewer = _rows(client.get(url, params=params, headers=bearer(reviewer_key)))
+    assert reviewer[2] == {"user_id": "u003", "msisdn": "138****0003"}  # a role is no pii grant
+    clear = _rows(client.get(url, params=params, headers=bearer(pii_viewer_key)))
     assert clear[2] == {"user_id": "u003", "msisdn": "13800000003"}
 
 

@@ -9,13 +9,13 @@ from tests.api.conftest import seed_campaign
 
 @pytest.mark.parametrize(
     ("msisdn", "masked"),
-    [("13812345678", "138****5678"), ("8613812345678", "861******5678"), ("1234567", "*****67"),
-     ("", None), (None, None)],
+    [("13812345678", "138****5678"), ("8613812345678", "861******5678"), ("1234567", "*******"),
+     ("", ""), (None, None)],
 )  # fmt: skip
-def test_mask_msisdn_keeps_only_prefix_and_last_four(msisdn, masked):
-    from prospect.review import mask_msisdn
+def test_mask_keeps_only_prefix_and_last_four(msisdn, masked):
+    from prospect.policy import mask
 
-    assert mask_msisdn(msisdn) == masked
+    assert mask(msisdn) == masked
 
 
 @pytest.fixture()
@@ -56,25 +56,26 @@ def test_a_second_decision_is_refused(api_engine, draft_id):
 
 
 def test_rerun_only_for_rejected_campaigns_and_audited(api_engine, draft_id):
-    from prospect.review import rerun
+    from prospect.review import Requeued, rerun
     from prospect.store import InvalidTransitionError, audit_trail, session_scope
 
     queued = []
 
-    def enqueue(month: str, by: str) -> str:
-        queued.append((month, by))
-        return "run-xyz"
+    def enqueue(month: str, by: str, config) -> Requeued:
+        queued.append((month, by, config))
+        return Requeued("run-xyz", "queued")
 
     with session_scope(api_engine) as session, pytest.raises(InvalidTransitionError):
         rerun(session, draft_id, actor="rita", role="reviewer", enqueue=enqueue)
     _decide(api_engine, draft_id, decision="rejected", actor="rita", role="reviewer", comment="x")
     with session_scope(api_engine) as session:
-        assert rerun(session, draft_id, actor="rita", role="reviewer", enqueue=enqueue) == "run-xyz"
+        outcome = rerun(session, draft_id, actor="rita", role="reviewer", enqueue=enqueue)
+    assert (outcome.run_id, outcome.queued) == ("run-xyz", True)
     with session_scope(api_engine) as session:
         last = audit_trail(session, "campaigns", draft_id)[-1]
-    assert queued == [("2026-11", "rita")]
-    assert (last.action, last.detail["queued_id"], last.detail["month"]) == (
-        "campaign.rerun_requested", "run-xyz", "2026-11",
+    assert queued == [("2026-11", "rita", {})]
+    assert (last.action, last.detail["run_id"], last.detail["month"], last.detail["queued"]) == (
+        "campaign.rerun_requested", "run-xyz", "2026-11", True,
     )  # fmt: skip
 
 
@@ -85,8 +86,12 @@ def test_list_and_detail_read_models(api_engine):
     older = seed_campaign(api_engine, "2026-09", 3, "approved")
     newer = seed_campaign(api_engine, "2026-10", 7, None)
     with session_scope(api_engine) as session:
-        rows = list_campaigns(session)
-        detail = campaign_detail(session, newer, sample_size=2)
+        rows = list_campaigns(session, role="reviewer")
+        viewer_rows = list_campaigns(session, role="viewer")
+        detail = campaign_detail(session, newer, role="reviewer", sample_size=2)
+        full = campaign_detail(session, newer, role="reviewer", sample_size=1, reveal_pii=True)
+    assert [r.id for r in viewer_rows] == [older]
+    assert full.sample[0].msisdn == "13800000001"
     assert [(r.id, r.status, r.n_targets, r.reviewed_by) for r in rows] == [
         (newer, "draft", 7, None), (older, "approved", 3, "ops"),
     ]  # fmt: skip

@@ -319,12 +319,14 @@ def test_a_decision_needs_a_comment(client, seeded, api_engine, comment):
     assert campaign_row(api_engine, draft_id)[0].status == "draft"
 
 
-def test_a_viewer_cannot_approve(client, seeded, api_engine):
+def test_a_viewer_cannot_see_drafts_nor_approve(client, seeded, api_engine):
     draft_id = seeded.draft_id
     login(client, "vic")
-    page = client.get(f"/review/campaigns/{draft_id}").text
-    assert ">Approve<" not in page and 'data-testid="no-review"' in page
-    response = decide(client, draft_id, "approved", "looks fine to me")
+    page = client.get(f"/review/campaigns/{draft_id}")
+    assert page.status_code == 404 and ">Approve<" not in page.text
+    listing = client.get("/review").text
+    assert "Card offer 2026-10" not in listing  # the draft is not listed
+    response = decide(client, draft_id, "approved", "looks fine to me", token=csrf_of(listing))
     assert response.status_code == 403 and "reviewer or admin only" in response.text
     assert campaign_row(api_engine, draft_id)[0].status == "draft"
 
@@ -348,12 +350,18 @@ def test_a_decision_with_a_forged_csrf_token_is_refused(client, seeded, api_engi
     assert campaign_row(api_engine, draft_id)[0].status == "draft"
 
 
-def test_rerun_of_a_rejected_campaign_enqueues_its_month(client, seeded, api_app, api_engine):
+def test_rerun_of_a_rejected_campaign_enqueues_its_month_with_its_config(
+    client, seeded, api_app, api_engine
+):
     from api.routes.review import get_enqueue_run
+    from prospect.review import Requeued
+    from prospect.store import Campaign, session_scope
 
+    with session_scope(api_engine) as session:
+        session.get(Campaign, seeded.draft_id).config = {"budget": 1234.0, "name": "tight"}
     calls = []
     api_app.dependency_overrides[get_enqueue_run] = lambda: (
-        lambda month, by: calls.append((month, by)) or "task-42"
+        lambda month, by, config: calls.append((month, by, config)) or Requeued("run-42", "queued")
     )
     draft_id = seeded.draft_id
     login(client, "rita")
@@ -363,10 +371,10 @@ def test_rerun_of_a_rejected_campaign_enqueues_its_month(client, seeded, api_app
     decide(client, draft_id, "rejected", "Risk ceiling too loose.")
     token = csrf_of(client.get(f"/review/campaigns/{draft_id}").text)
     response = client.post(f"/review/campaigns/{draft_id}/rerun", data={"csrf_token": token})
-    assert (
-        response.status_code == 200 and "A new run for this month has been queued." in response.text
+    assert response.status_code == 200 and "A new run for this month has been queued" in (
+        response.text
     )
-    assert calls == [("2026-10", "rita")]
+    assert calls == [("2026-10", "rita", {"budget": 1234.0, "name": "tight"})]
     assert campaign_row(api_engine, draft_id)[1][-1][:2] == ("campaign.rerun_requested", "rita")
 
 
@@ -409,7 +417,7 @@ def test_session_cookie_is_secure_over_https(api_app, seeded):
 def test_a_rerun_the_worker_refuses_is_shown_and_not_audited(client, seeded, api_app, api_engine):
     from api.routes.review import get_enqueue_run
 
-    def refuse(month: str, by: str) -> str:
+    def refuse(month: str, by: str, config: object) -> str:
         raise ValueError(f"no batch has landed for {month}.")
 
     api_app.dependency_overrides[get_enqueue_run] = lambda: refuse
@@ -418,6 +426,41 @@ def test_a_rerun_the_worker_refuses_is_shown_and_not_audited(client, seeded, api
     token = csrf_of(client.get(f"/review/campaigns/{seeded.draft_id}").text)
     response = client.post(f"/review/campaigns/{seeded.draft_id}/rerun", data={"csrf_token": token})
     assert response.status_code == 422 and "no batch has landed for 2026-10." in response.text
+    assert campaign_row(api_engine, seeded.draft_id)[1][-1][0] == "campaign.rejected"
+
+
+def test_a_rerun_that_queues_nothing_says_so(client, seeded, api_app, api_engine):
+    from api.routes.review import get_enqueue_run
+    from prospect.review import Requeued
+
+    api_app.dependency_overrides[get_enqueue_run] = lambda: (
+        lambda month, by, config: Requeued("run-2026-10", "rejected")
+    )
+    login(client, "rita")
+    decide(client, seeded.draft_id, "rejected", "Wrong month.")
+    token = csrf_of(client.get(f"/review/campaigns/{seeded.draft_id}").text)
+    response = client.post(f"/review/campaigns/{seeded.draft_id}/rerun", data={"csrf_token": token})
+    assert "Nothing was queued" in response.text and "has been queued" not in response.text
+    last = campaign_row(api_engine, seeded.draft_id)[1][-1]
+    assert last[0] == "campaign.rerun_requested"
+
+
+def test_a_viewer_cannot_rerun(client, seeded, api_app, api_engine):
+    from api.routes.review import get_enqueue_run
+
+    calls = []
+    api_app.dependency_overrides[get_enqueue_run] = lambda: (
+        lambda month, by, config: calls.append(month)
+    )
+    login(client, "rita")
+    decide(client, seeded.draft_id, "rejected", "Wrong month.")
+    client.cookies.clear()
+    login(client, "vic")
+    page = client.get(f"/review/campaigns/{seeded.draft_id}")
+    assert page.status_code == 404 and "Re-run" not in page.text  # viewers see approved lists only
+    token = csrf_of(client.get("/review").text)
+    response = client.post(f"/review/campaigns/{seeded.draft_id}/rerun", data={"csrf_token": token})
+    assert response.status_code == 403 and calls == []
     assert campaign_row(api_engine, seeded.draft_id)[1][-1][0] == "campaign.rejected"
 
 

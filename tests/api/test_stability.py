@@ -107,7 +107,7 @@ def test_the_review_page_shows_the_stability_card_and_links_the_report(
     client, api_app, api_settings, stability_run
 ):
     seeded = seed_review(api_app.state.engine, api_settings)
-    login(client, "vic")
+    login(client, "rita")  # a draft: reviewers and admins only
     page = client.get(f"/review/campaigns/{stability_run}").text
     card = page[page.index('data-testid="stability"') :]
     card = card[: card.index("</section>")]

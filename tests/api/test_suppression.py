@@ -12,7 +12,7 @@ def test_admin_adds_opt_outs_and_later_lists_see_them(client, api_engine, admin_
 
     body = {"user_ids": ["u002", "u001", "u002"], "reason": "customer opt-out (call centre)"}
     response = client.post(f"{V1}/suppression", json=body, headers=bearer(admin_key))
-    assert (response.status_code, response.json()) == (201, {"added": 2})
+    assert (response.status_code, response.json()) == (201, {"added": 2, "recorded": 2})
     prefix = admin_key.split("_")[1]
     with session_scope(api_engine) as session:
         assert load_suppression(session) == {"u001", "u002"}
@@ -60,4 +60,22 @@ def test_chunked_body_under_the_limit_goes_through(client, admin_key):
 
     headers = {**bearer(admin_key), "content-type": "application/json"}
     response = client.post(f"{V1}/suppression", content=chunks(), headers=headers)
-    assert (response.status_code, response.json()) == (201, {"added": 2})
+    assert (response.status_code, response.json()) == (201, {"added": 2, "recorded": 2})
+
+
+def test_a_second_opt_out_adds_history_and_keeps_the_first_record(client, api_engine, admin_key):
+    from prospect.store import Suppression, session_scope, suppression_history
+
+    first = {"user_ids": ["u001"], "reason": "opt-out by sms", "source": "sms"}
+    again = {"user_ids": ["u001", "u009"], "reason": "complaint", "source": "call-centre"}
+    assert client.post(f"{V1}/suppression", json=first, headers=bearer(admin_key)).json() == {
+        "added": 1, "recorded": 1}  # fmt: skip
+    assert client.post(f"{V1}/suppression", json=again, headers=bearer(admin_key)).json() == {
+        "added": 1, "recorded": 2}  # fmt: skip
+    with session_scope(api_engine) as session:
+        kept = session.get(Suppression, "u001")
+        assert (kept.reason, kept.source) == ("opt-out by sms", "sms")
+        history = suppression_history(session, "u001")
+        assert [(h.reason, h.source) for h in history] == [
+            ("opt-out by sms", "sms"), ("complaint", "call-centre")]  # fmt: skip
+        assert history[0].added_at < history[1].added_at

@@ -228,7 +228,11 @@ def test_upgrade_from_the_first_schema_keeps_users_and_adds_sessions(tmp_path):
     upgrade(url, "0001")
     engine = make_engine(url)
     try:
-        user_id = _user_id(engine, "rita")
+        with engine.begin() as conn:  # the first schema's columns, not today's model
+            user_id = conn.exec_driver_sql(
+                "INSERT INTO users (username, password_hash, role, active, created_at) "
+                "VALUES ('rita', 'x', 'reviewer', 1, '2026-11-01 00:00:00') RETURNING id"
+            ).scalar_one()
         upgrade(url)
         with session_scope(engine) as session:
             _row, sid = start_session(session, user_id, lifetime=EIGHT_HOURS)

@@ -24,23 +24,28 @@ from prospect.store import (
     save_campaign,
     session_scope,
     set_run_status,
+    suppression_history,
 )
 
 FIELDS = {"month": "2026-10", "name": "Oct", "model_version": "m-1"}
 
 
-def test_suppression_upsert_is_idempotent_and_audited(store_engine):
+def test_suppression_is_append_only_and_audited(store_engine):
     with session_scope(store_engine) as session:
         n = add_suppression(
             session, ["u1", "u2", "u2"], reason="opt-out", source="crm", actor="ops-li"
         )
         assert n == 2
     with session_scope(store_engine) as session:
-        add_suppression(session, ["u2", "u3"], reason="complaint", source="call-centre", actor="li")
+        n = add_suppression(session, ["u2", "u3"], reason="complaint", source="call-centre",
+                            actor="li")  # fmt: skip
+        assert n == 1  # u2 was listed already
     with session_scope(store_engine) as session:
         assert load_suppression(session) == {"u1", "u2", "u3"}
         reasons = dict(session.execute(select(Suppression.user_id, Suppression.reason)).all())
-        assert reasons == {"u1": "opt-out", "u2": "complaint", "u3": "complaint"}
+        assert reasons == {"u1": "opt-out", "u2": "opt-out", "u3": "complaint"}
+        history = [(r.reason, r.added_by) for r in suppression_history(session, "u2")]
+        assert history == [("opt-out", "ops-li"), ("complaint", "li")]
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         assert [(e.actor, e.action, e.detail["count"]) for e in events] == [
             ("ops-li", "suppression.added", 2),
