@@ -33,6 +33,7 @@ from prospect.store import (
     review_campaign,
 )
 from prospect.store.audit import CAMPAIGN_ENTITY
+from prospect.store.review import UNCHECKED, month_approved_id
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class CampaignDetail:
     model_versions: list[str]
     sample: list[TargetView]
     trail: list[AuditEvent]
+    month_approved_id: int | None = None
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -129,9 +131,13 @@ def _check_comment(comment: str) -> str:
 
 
 def decide(
-    session: Session, campaign_id: int, *, decision: str, actor: str, role: str, comment: str
-) -> Campaign:
+    session: Session, campaign_id: int, *, decision: str, actor: str, role: str, comment: str,
+    supersedes: int | None | object = UNCHECKED,
+) -> Campaign:  # fmt: skip
     """Approve or reject a draft campaign with a required comment; audited by the store.
+
+    ``supersedes`` is the month's approved campaign the reviewer saw (see
+    :func:`prospect.store.review.review_campaign`).
 
     Raises
     ------
@@ -140,13 +146,15 @@ def decide(
     ValueError
         Empty comment or unknown ``decision``.
     InvalidTransitionError
-        The campaign is not a draft (it was decided already).
+        The campaign is not a draft (it was decided already, perhaps a moment ago), or another
+        list of its month was approved since the reviewer looked.
     RecordNotFoundError
         No such campaign.
     """
     check_review_role(role)
     text = _check_comment(comment)
-    campaign = review_campaign(session, campaign_id, decision=decision, actor=actor, comment=text)
+    campaign = review_campaign(session, campaign_id, decision=decision, actor=actor, comment=text,
+                               supersedes=supersedes)  # fmt: skip
     logger.info("campaign %s %s by %s", campaign_id, decision, actor)
     return campaign
 
@@ -271,4 +279,5 @@ def campaign_detail(
         campaign=campaign, run=run, dq_report=dq, model_versions=versions,
         sample=[target_view(t, reveal=reveal_pii) for t in session.scalars(stmt)],
         trail=audit_trail(session, CAMPAIGN_ENTITY, campaign_id),
+        month_approved_id=month_approved_id(session, campaign.month),
     )  # fmt: skip

@@ -61,6 +61,7 @@ from prospect.store import (
     verify_password,
 )
 from prospect.store.audit import CAMPAIGN_ENTITY, LOGIN_ENTITY
+from prospect.store.review import UNCHECKED
 
 logger = logging.getLogger(__name__)
 
@@ -286,6 +287,7 @@ def campaign_page(
 def decide(
     request: Request, campaign_id: RecordId, web: PostDep, me: UserDep, session: SessionDep,
     decision: Annotated[str, Form()], comment: Annotated[str, Form()] = "",
+    supersedes: Annotated[str | None, Form(max_length=20)] = None,
 ) -> Response:  # fmt: skip
     # The decision is its own write transaction (BEGIN IMMEDIATE on SQLite), begun after the
     # request's reads are committed, so a concurrent decision waits instead of failing.
@@ -293,11 +295,23 @@ def decide(
     try:
         with session_scope(request.app.state.engine, immediate=True) as decision_session:
             review.decide(decision_session, campaign_id, decision=decision, actor=me.username,
-                          role=me.role, comment=comment)  # fmt: skip
+                          role=me.role, comment=comment,
+                          supersedes=_seen_approval(supersedes))  # fmt: skip
     except (ValueError, TypeError, InvalidTransitionError) as exc:
         status = 409 if isinstance(exc, InvalidTransitionError) else 400
         return _failed(request, session, me, campaign_id, str(exc), status, comment=comment)
     return _redirect(f"/campaigns/{campaign_id}?done={decision}")
+
+
+def _seen_approval(field: str | None) -> int | None | object:
+    """The form's ``supersedes``: the month's approved campaign id the page showed, ``none``."""
+    if field is None:
+        return UNCHECKED
+    if field == "none":
+        return None
+    if field.isdigit():
+        return int(field)
+    raise ValueError(f"supersedes must be a campaign id or 'none'; got {field!r}.")
 
 
 @router.post("/campaigns/{campaign_id}/rerun")

@@ -5,7 +5,10 @@ reviewers deciding the same draft at the same moment exactly one changes it and 
 told it was decided already; on PostgreSQL the second ``UPDATE`` waits for the first to commit
 and then finds no draft. At most one approved campaign per month is held by the partial unique
 index ``ux_campaigns_month_approved``: when two drafts of a month are approved at once, the
-later commit breaks the index and is refused the same way.
+later commit breaks the index and is refused the same way. A reviewer who saw the month's
+approved list (or none) passes ``supersedes``; if another list was approved since, the approval
+is refused rather than silently replacing a list the reviewer never saw, so the outcome is the
+same whether the database serialises the two approvals (SQLite) or runs them together.
 """
 
 from __future__ import annotations
@@ -20,14 +23,23 @@ from prospect.store.models import Campaign, Run
 from prospect.store.types import utcnow
 
 DECISIONS = ("approved", "rejected")
+UNCHECKED: object = object()
+"""Default of ``supersedes``: approve whatever the month's approved list is (CLI, scripts)."""
 
 
 def review_campaign(
-    session: Session, campaign_id: int, *, decision: str, actor: str, comment: str = ""
-) -> Campaign:
+    session: Session, campaign_id: int, *, decision: str, actor: str, comment: str = "",
+    supersedes: int | None | object = UNCHECKED,
+) -> Campaign:  # fmt: skip
     """Approve or reject a draft campaign; approving supersedes the month's earlier approval.
 
     The run takes the same status, and every change is audited in the same transaction.
+
+    Parameters
+    ----------
+    supersedes : int or None, optional
+        The id of the month's approved campaign the reviewer saw (None: none was approved).
+        An approval is refused when the month's approved campaign is another by now.
 
     Raises
     ------
@@ -42,6 +54,8 @@ def review_campaign(
     month = session.scalar(select(Campaign.month).where(Campaign.id == campaign_id))
     if month is None:
         raise RecordNotFoundError(f"no campaign with id {campaign_id}.")
+    if decision == "approved" and supersedes is not UNCHECKED:
+        _check_month_unchanged(session, month, campaign_id, supersedes)
     try:
         with session.begin_nested():
             superseded = _supersede(session, month, campaign_id) if decision == "approved" else []
@@ -79,6 +93,23 @@ def _decide_draft(
     raise InvalidTransitionError(
         f"campaign {campaign_id} is {status!r}; only a draft can be {decision}."
     )
+
+
+def month_approved_id(session: Session, month: str) -> int | None:
+    """The id of ``month``'s approved campaign, or None."""
+    stmt = select(Campaign.id).where(Campaign.month == month, Campaign.status == "approved")
+    return session.scalar(stmt)
+
+
+def _check_month_unchanged(
+    session: Session, month: str, campaign_id: int, expected: object
+) -> None:
+    current = month_approved_id(session, month)
+    if current != expected and current != campaign_id:
+        raise InvalidTransitionError(
+            f"campaign {current} of {month} was approved since this page was opened; campaign "
+            f"{campaign_id} stays a draft. Reload to compare the two lists before approving."
+        )
 
 
 def _supersede(session: Session, month: str, campaign_id: int) -> list[int]:
