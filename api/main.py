@@ -7,6 +7,7 @@ tests and the CLI's ``prospect serve`` get the same app on different databases.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -86,7 +87,16 @@ def _include_review(app: FastAPI) -> None:
         return
     app.include_router(review.router)
     if STATIC_DIR.is_dir():
-        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+        app.mount("/static", SafeStaticFiles(directory=STATIC_DIR), name="static")
+
+
+class SafeStaticFiles(StaticFiles):
+    """Static files that answer 404, not 500, for a path the file system cannot hold (NUL)."""
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if "\x00" in path:
+            return "", None
+        return super().lookup_path(path)
 
 
 @asynccontextmanager

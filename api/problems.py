@@ -18,11 +18,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.schemas import PROBLEM_MEDIA_TYPE
 from prospect.store import InvalidTransitionError, RecordNotFoundError
 
 logger = logging.getLogger(__name__)
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_CONTENT_TYPE = f"{PROBLEM_MEDIA_TYPE}; charset=utf-8"
 PROBLEM_TYPE_BASE = "https://prospect.example/problems/"
 
 
@@ -66,7 +67,7 @@ def problem_response(
         "instance": request.url.path,
         **(extra or {}),
     }
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_CONTENT_TYPE)
 
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
@@ -168,7 +169,7 @@ class BodySizeLimit:
             "status": 413, "detail": self._detail(), "instance": scope.get("path", ""),
         }  # fmt: skip
         payload = json.dumps(body).encode()
-        headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        headers = [(b"content-type", PROBLEM_CONTENT_TYPE.encode()),
                    (b"content-length", str(len(payload)).encode())]  # fmt: skip
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": payload})

@@ -36,6 +36,8 @@ from api.schemas import (
     problem_responses,
 )
 from prospect.exceptions import ProspectError
+from prospect.pipeline.exceptions import BatchNotFoundError
+from prospect.pipeline.landing import landed_batch
 from prospect.pipeline.stability import SUMMARY_KEY, report_paths
 from prospect.settings import Settings
 from prospect.store import Campaign, Run, record_audit, session_scope
@@ -49,10 +51,21 @@ _ERRORS = problem_responses(401, 403, 404, 422, 503)
 
 @router.post("", status_code=202, response_model=RunAccepted, responses=_ERRORS)
 def start_run(
-    body: RunRequest, caller: AdminDep, engine: EngineDep, enqueue: EnqueueDep
-) -> RunAccepted:
-    """Queue the month's run for the worker; answers at once with the run id to poll."""
-    run_id = _enqueue(enqueue, body, caller.actor)
+    body: RunRequest, caller: AdminDep, engine: EngineDep, enqueue: EnqueueDep,
+    settings: SettingsDep,
+) -> RunAccepted:  # fmt: skip
+    """Queue the month's run for the worker; answers at once with the run id to poll.
+
+    ``batch`` names a file in the landing folder and nothing else; any other name is a 422
+    that does not say whether such a file exists.
+    """
+    batch = None
+    if body.batch is not None:
+        try:
+            batch = str(landed_batch(settings, body.batch))
+        except BatchNotFoundError as exc:
+            raise Problem(422, str(exc), slug="run-not-startable") from exc
+    run_id = _enqueue(enqueue, body.month, batch, caller.actor)
     with session_scope(engine) as session:
         detail = {"month": body.month, "batch": body.batch, "key_id": caller.key_id}
         record_audit(session, caller.actor, "run.started", RUN_ENTITY, run_id, detail)
@@ -60,11 +73,11 @@ def start_run(
     return RunAccepted(run_id=run_id, status_url=f"/api/v1/runs/{run_id}")
 
 
-def _enqueue(enqueue: EnqueueRun, body: RunRequest, requested_by: str) -> str:
+def _enqueue(enqueue: EnqueueRun, month: str, batch: str | None, requested_by: str) -> str:
     from kombu.exceptions import OperationalError
 
     try:
-        return str(enqueue(body.month, body.batch, requested_by))
+        return str(enqueue(month, batch, requested_by))
     except (ProspectError, ValueError, FileNotFoundError) as exc:
         raise Problem(422, str(exc), slug="run-not-startable") from exc
     except OperationalError as exc:

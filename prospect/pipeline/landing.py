@@ -39,6 +39,26 @@ def landed_batches(settings: Settings) -> list[Path]:
     return sorted(files, key=lambda p: (month_of(p) or "", p.stat().st_mtime, p.name), reverse=True)
 
 
+def landed_batch(settings: Settings, name: str) -> Path:
+    """The batch file ``name`` in the landing folder and nowhere else (what a remote caller may
+    ask for): a plain file name with a batch suffix, inside the folder once links are resolved.
+
+    Raises BatchNotFoundError with the same words whether the file is missing, elsewhere or not
+    a batch, so the answer says nothing about which files exist.
+    """
+    folder = settings.landing_dir.resolve()
+    refused = BatchNotFoundError(
+        f"batch must be the name of a batch file ({', '.join(BATCH_SUFFIXES)}) in the landing "
+        f"folder; no such batch {name!r}."
+    )
+    if not name or Path(name).name != name or name.startswith(".") or "\x00" in name:
+        raise refused
+    path = (folder / name).resolve()
+    if path.parent != folder or path.suffix.lower() not in BATCH_SUFFIXES or not path.is_file():
+        raise refused
+    return path
+
+
 def batch_for_month(settings: Settings, month: str, batch: str | Path | None = None) -> Path:
     """The batch file to run: ``batch`` (a path, or a name in the landing folder) or else the
     newest landed file whose name carries ``month``.

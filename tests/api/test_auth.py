@@ -19,7 +19,7 @@ def test_missing_or_unknown_key_is_401_problem_with_challenge(client, headers):
     response = client.get(f"{V1}/campaigns", headers=headers)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == 'Bearer realm="prospect"'
-    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["content-type"] == "application/problem+json; charset=utf-8"
     problem = response.json()
     assert set(problem) == {"type", "title", "status", "detail", "instance"}
     assert (problem["status"], problem["instance"]) == (401, "/api/v1/campaigns")

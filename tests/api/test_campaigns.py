@@ -42,7 +42,7 @@ def test_draft_and_rejected_are_404_for_viewers_but_visible_to_reviewers(
         url = f"{V1}/campaigns/{db_with_campaigns[status]}"
         hidden = client.get(url, headers=bearer(viewer_key))
         assert hidden.status_code == 404
-        assert hidden.headers["content-type"] == "application/problem+json"
+        assert hidden.headers["content-type"] == "application/problem+json; charset=utf-8"
         assert client.get(f"{url}/targets", headers=bearer(viewer_key)).status_code == 404
         shown = client.get(url, headers=bearer(reviewer_key))
         assert shown.status_code == 200 and shown.json()["status"] == status

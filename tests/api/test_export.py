@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from api.csv_export import safe_cell
 from tests.api.conftest import bearer
 
@@ -85,3 +87,27 @@ def test_export_of_more_rows_than_one_chunk(client, api_engine, viewer_key):
     rows = _rows(client.get(url, params={"fields": "rank"}, headers=bearer(viewer_key)))
     assert len(rows) == 8_000  # 12,000 minus every third as control
     assert rows[-1]["rank"] == "11999"
+
+
+# Blanks a spreadsheet skips before a formula: space, newline, no-break space, ideographic space.
+HIDDEN_FORMULAS = [" =1+1", "\n=cmd|' /C calc'!A0", "\xa0=HYPERLINK(\"http://x\")",
+                   "\u3000@SUM(A1)", "  +1", "\r\n-2+3"]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", HIDDEN_FORMULAS)
+def test_formulas_behind_blanks_are_escaped_like_the_gate_counts_them(value):
+    from validation.formula import looks_like_formula
+
+    assert looks_like_formula([value])[0]  # the gate calls it a formula ...
+    assert safe_cell(value) == "'" + value  # ... so the export escapes it
+    from api.csv_export import column_cells
+
+    cells = column_cells("persona", [value, "plain"], sees_pii=False, personal=frozenset())
+    assert list(cells) == ["'" + value, "plain"]
+
+
+def test_text_the_gate_accepts_is_left_alone():
+    from validation.formula import looks_like_formula
+
+    for value in ("savers", "a=b", "x-1", "100", "e@mail"):
+        assert not looks_like_formula([value])[0] and safe_cell(value) == value

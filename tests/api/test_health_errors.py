@@ -54,7 +54,7 @@ def test_health_is_503_when_the_database_is_down(api_settings):
 def test_validation_errors_are_problem_details(client, viewer_key):
     response = client.get(f"{V1}/campaigns", params={"month": "Oct"}, headers=bearer(viewer_key))
     assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["content-type"] == "application/problem+json; charset=utf-8"
     problem = response.json()
     assert problem["title"] == "Unprocessable Entity" and problem["instance"] == "/api/v1/campaigns"
     assert problem["errors"][0]["loc"] == ["query", "month"]
@@ -73,7 +73,7 @@ def test_unhandled_errors_are_500_problems_without_internals(api_app, caplog):
     with TestClient(api_app, raise_server_exceptions=False) as client:
         response = client.get("/api/v1/boom")
     assert response.status_code == 500
-    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["content-type"] == "application/problem+json; charset=utf-8"
     assert response.json() == {
         "type": "https://prospect.example/problems/internal-server-error",
         "title": "Internal Server Error", "status": 500, "instance": "/api/v1/boom",

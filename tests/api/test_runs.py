@@ -27,16 +27,19 @@ def queued(api_app):
     api_app.dependency_overrides.clear()
 
 
-def test_admin_starts_a_run_and_it_is_audited(client, api_engine, admin_key, queued):
+def test_admin_starts_a_run_and_it_is_audited(client, api_engine, api_settings, admin_key, queued):
     from prospect.store import audit_trail, session_scope
 
+    landed = api_settings.landing_dir / "subscribers_2026-10.csv"
+    landed.parent.mkdir(parents=True, exist_ok=True)
+    landed.write_text("user_id\n1\n", encoding="utf-8")
     body = {"month": "2026-10", "batch": "subscribers_2026-10.csv"}
     response = client.post(f"{V1}/runs", json=body, headers=bearer(admin_key))
     assert response.status_code == 202
     assert response.json() == {"run_id": "run-2026-10-abc",
                                "status_url": "/api/v1/runs/run-2026-10-abc"}  # fmt: skip
     prefix = admin_key.split("_")[1]
-    assert queued == [("2026-10", "subscribers_2026-10.csv", f"key:{prefix}:admin-crm")]
+    assert queued == [("2026-10", str(landed.resolve()), f"key:{prefix}:admin-crm")]
     with session_scope(api_engine) as session:
         events = audit_trail(session, "runs", "run-2026-10-abc")
         assert [(e.action, e.actor) for e in events] == [("run.started", f"key:{prefix}:admin-crm")]
@@ -51,6 +54,30 @@ def test_bad_run_requests_are_422_and_nothing_is_queued(client, admin_key, queue
     assert response.status_code == 422
     assert response.json()["type"].endswith("/validation-error")
     assert queued == []
+
+
+def test_a_batch_is_taken_from_the_landing_folder_only(
+    client, api_settings, admin_key, queued, tmp_path, monkeypatch
+):
+    """A file beside the server (its working directory), a non-batch or a link out of the
+    landing folder are refused in the same words as a missing name: nothing is revealed."""
+    landing = api_settings.landing_dir
+    landing.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keys_admin.txt").write_text("psk_secret", encoding="utf-8")
+    (tmp_path / "elsewhere_2026-10.csv").write_text("user_id\n1\n", encoding="utf-8")
+    (landing / "notes_2026-10.txt").write_text("x", encoding="utf-8")
+    (landing / "link_2026-10.csv").symlink_to(tmp_path / "elsewhere_2026-10.csv")
+    details = set()
+    for name in ("keys_admin.txt", "elsewhere_2026-10.csv", "notes_2026-10.txt",
+                 "link_2026-10.csv", "missing_2026-10.csv"):  # fmt: skip
+        response = client.post(f"{V1}/runs", json={"month": "2026-10", "batch": name},
+                               headers=bearer(admin_key))  # fmt: skip
+        assert response.status_code == 422, name
+        details.add(response.json()["detail"].replace(repr(name), "NAME"))
+    assert len(details) == 1 and "landing folder" in details.pop()
+    assert queued == []
+    assert (tmp_path / "keys_admin.txt").read_text(encoding="utf-8") == "psk_secret"
 
 
 def test_a_run_the_pipeline_refuses_is_422_with_its_reason(client, admin_key, queued):
