@@ -16,16 +16,26 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import pandas as pd
+from sqlalchemy import select
 
-from prospect.exceptions import DataReadError
+from prospect.exceptions import DataReadError, ProspectError
 from prospect.io import file_checksum, read_batch
 from prospect.settings import Settings, get_settings
 from prospect.spec import ColumnSpec, DatasetSpec
-from prospect.store import DQReport, make_engine, session_scope, upgrade
+from prospect.store import (
+    ContactHistory,
+    DQReport,
+    load_suppression,
+    make_engine,
+    session_scope,
+    upgrade,
+)
 from validation import (
     ColumnRule,
     CrossFieldRule,
     Failure,
+    GuardLimits,
+    IdentityBand,
     Outcome,
     ReferenceProfile,
     ReportPaths,
@@ -37,6 +47,11 @@ from validation import (
 
 logger = logging.getLogger(__name__)
 Reference: TypeAlias = Path | pd.DataFrame | ReferenceProfile | None
+
+
+class ReferenceUnreadableError(ProspectError):
+    """The reference month named for drift cannot be read (an operational failure: the batch
+    itself was not judged)."""
 
 
 @dataclass(frozen=True)
@@ -79,9 +94,16 @@ def table_rules(spec: DatasetSpec, **overrides: Any) -> TableRules:
                        description=r.description)
         for r in spec.cross_field_rules
     )  # fmt: skip
+    guards = spec.guards
+    limits = GuardLimits(share_relative=guards.share_relative, share_absolute=guards.share_absolute,
+                         noise_sigmas=guards.noise_sigmas, missing_rise=guards.missing_rise,
+                         psi=guards.psi)  # fmt: skip
+    identity = IdentityBand(**guards.identity.model_dump())
+    settings = {"guards": tuple(guards.columns), "guard_limits": limits,
+                "formats": dict(guards.formats), "identity": identity, **overrides}  # fmt: skip
     return TableRules(
         columns=tuple(column_rule(c) for c in spec.columns), id_column=spec.id_column,
-        month_column=spec.month_column, cross_field_rules=rules, **overrides,
+        month_column=spec.month_column, cross_field_rules=rules, **settings,
     )  # fmt: skip
 
 
@@ -116,15 +138,66 @@ def gate_batch(
     settings = settings or get_settings()
     path = Path(path)
     rules = rules or table_rules(spec)
-    ref = read_batch(Path(reference), spec) if isinstance(reference, str | Path) else reference
+    ref = _reference(reference, spec)
+    upgrade(settings.db_url)
     try:
         frame: pd.DataFrame | None = read_batch(path, spec, month=month)
     except DataReadError as exc:
         frame, result = None, _read_failure(exc, spec, month)
     else:
         month = month or batch_month(frame, spec)
-        result = validate(frame, rules, month=month, reference=ref)
+        known = known_id_lists(settings) if ref is not None else None
+        result = validate(frame, rules, month=month, reference=ref, known_ids=known)
+        result.failures += _repeats(settings, result, _checksum(path))
     return _finish(path, spec, result, frame, settings, rules)
+
+
+def _reference(reference: Reference, spec: DatasetSpec) -> pd.DataFrame | ReferenceProfile | None:
+    if not isinstance(reference, str | Path):
+        return reference
+    try:
+        return read_batch(Path(reference), spec)
+    except DataReadError as exc:
+        raise ReferenceUnreadableError(f"reference month unreadable: {exc}") from exc
+
+
+def known_id_lists(settings: Settings) -> dict[str, list[str]]:
+    """The id lists that must go on matching the subscriber base: the suppression list and
+    the ids in the contact history (a change of id format strands both)."""
+    engine = make_engine(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            suppressed = sorted(load_suppression(session))
+            contacted = list(session.scalars(select(ContactHistory.user_id).distinct()))
+    finally:
+        engine.dispose()
+    return {"suppression list": suppressed, "contact history": contacted}
+
+
+def _repeats(settings: Settings, result: ValidationResult, checksum: str) -> list[Failure]:
+    """A quarantine failure when an earlier batch of another month had the same rows (by
+    content: same ids and numbers, whatever the month column, file name or row order)."""
+    digest = result.stats.get("content_digest")
+    engine = make_engine(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            rows = session.execute(
+                select(DQReport.id, DQReport.month, DQReport.batch_checksum, DQReport.summary)
+                .where(DQReport.month != (result.month or ""))
+                .order_by(DQReport.id)
+            ).all()
+    finally:
+        engine.dispose()
+    for report_id, month, earlier_checksum, summary in rows:
+        same_bytes = bool(checksum) and earlier_checksum == checksum
+        same_rows = digest is not None and (summary or {}).get("stats", {}).get(
+            "content_digest") == digest  # fmt: skip
+        if same_bytes or same_rows:
+            how = "a byte copy of" if same_bytes else "the same rows as"
+            return [Failure("repeated_month", None, "quarantine",
+                            f"the batch is {how} the {month} batch (report {report_id}): "
+                            "the same month twice", month)]  # fmt: skip
+    return []
 
 
 def _read_failure(exc: DataReadError, spec: DatasetSpec, month: str | None) -> ValidationResult:
@@ -165,7 +238,7 @@ def _finish(
             context = {"batch_path": str(path), "batch_checksum": checksum, "spec": spec.name,
                        "quarantined_to": str(target) if target else None}  # fmt: skip
             out_dir = settings.reports_dir / "data_quality" / str(report_id)
-            paths = write_report(result, out_dir, context=context, thresholds=rules.drift)
+            paths = _write_report(result, out_dir, context, rules)
             row.summary, row.html_path, row.json_path = (
                 _compact(result),
                 str(paths.html),
@@ -178,6 +251,18 @@ def _finish(
     logger.info("batch %s: %s (report %d)", path.name, result.outcome, report_id)
     kept = frame if result.outcome != "quarantine" else None
     return GateResult(result.outcome, report_id, paths, result, kept, target)
+
+
+def _write_report(
+    result: ValidationResult, out_dir: Path, context: dict[str, Any], rules: TableRules
+) -> ReportPaths:
+    """The report files, or none of them: a failed write (disk full, read-only folder)
+    removes what it began, and the caller's transaction rolls the database row back."""
+    try:
+        return write_report(result, out_dir, context=context, thresholds=rules.drift)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
 
 
 def _checksum(path: Path) -> str:

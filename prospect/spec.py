@@ -6,6 +6,7 @@ a spec, so another table is supported by writing another spec rather than changi
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -69,6 +70,38 @@ class CrossFieldRule(BaseModel):
     description: str = ""
 
 
+class IdentitySpec(BaseModel):
+    """The band this month's ids must sit in against the reference month (see the gate)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seen_min: float = Field(default=0.7, ge=0.0, le=1.0)
+    list_ratio_min: float = Field(default=0.7, ge=0.0, le=1.0)
+    repeat_max: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class GuardSpec(BaseModel):
+    """The columns that protect people and the limits that keep them honest.
+
+    ``columns`` are read by eligibility or suppression (blacklist, existing cardholder,
+    real-name check, age, id): the gate holds their shares, missing share and value set to
+    the reference month whatever their ``feature`` setting, and quarantines beyond the
+    limits. ``formats`` maps a column to a regular expression every value must match in
+    full. The defaults are strict.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    columns: list[str] = Field(default_factory=list)
+    share_relative: float = Field(default=0.5, ge=0.0)
+    share_absolute: float = Field(default=0.005, ge=0.0)
+    noise_sigmas: float = Field(default=4.0, ge=0.0)
+    missing_rise: float = Field(default=0.01, ge=0.0)
+    psi: float = Field(default=0.1, ge=0.0)
+    formats: dict[str, str] = Field(default_factory=dict)
+    identity: IdentitySpec = Field(default_factory=IdentitySpec)
+
+
 class DatasetSpec(BaseModel):
     """A table's contract; the column lists other packages take come from here."""
 
@@ -81,6 +114,7 @@ class DatasetSpec(BaseModel):
     cross_field_rules: list[CrossFieldRule] = Field(default_factory=list)
     csv_separator: str = Field(default=",", min_length=1, max_length=1)
     columns: list[ColumnSpec]
+    guards: GuardSpec = Field(default_factory=GuardSpec)
 
     @model_validator(mode="after")
     def _check_columns(self) -> DatasetSpec:
@@ -94,6 +128,14 @@ class DatasetSpec(BaseModel):
         for ref, field in ((self.id_column, "id_column"), (self.month_column, "month_column")):
             if ref is not None and ref not in names:
                 raise ValueError(f"{field} {ref!r} is not a column of the spec")
+        for ref in (*self.guards.columns, *self.guards.formats):
+            if ref not in names:
+                raise ValueError(f"guards name {ref!r}, which is not a column of the spec")
+        for ref, pattern in self.guards.formats.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"guards.formats.{ref}: not a regular expression: {exc}") from exc
         return self
 
     def column(self, name: str) -> ColumnSpec:

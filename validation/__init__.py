@@ -27,10 +27,18 @@ from validation.drift import ReferenceProfile, psi
 from validation.gate import validate
 from validation.report import ReportPaths, write_report
 from validation.result import DriftRow, Failure, Outcome, ValidationResult
-from validation.rules import ColumnRule, CrossFieldRule, DriftThresholds, TableRules
+from validation.rules import (
+    ColumnRule,
+    CrossFieldRule,
+    DriftThresholds,
+    GuardLimits,
+    IdentityBand,
+    TableRules,
+)
 
 __all__ = [
-    "ColumnRule", "CrossFieldRule", "DriftRow", "DriftThresholds", "Failure", "Outcome",
+    "ColumnRule", "CrossFieldRule", "DriftRow", "DriftThresholds", "Failure", "GuardLimits",
+    "IdentityBand", "Outcome",
     "ReferenceProfile", "ReportPaths", "TableRules", "ValidationResult", "psi", "validate",
     "write_report",
 ]  # fmt: skip

@@ -13,10 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from validation.guards import guard_kind
+from validation.identity import hash_ids, row_hashes
+from validation.psi import bin_shares, psi, psi_band
 from validation.result import DriftRow, Failure
 from validation.rules import TableRules
 
-EPS = 1e-4
 OTHER = "__other__"
 
 
@@ -28,6 +30,8 @@ class ReferenceProfile:
     edges: dict[str, np.ndarray]
     shares: dict[str, dict[Any, float] | np.ndarray]
     missing: dict[str, float]
+    ids: np.ndarray | None = None
+    rows: np.ndarray | None = None
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, rules: TableRules, *, bins: int = 10) -> ReferenceProfile:
@@ -37,7 +41,8 @@ class ReferenceProfile:
         present = [c for c in rules.columns if c.name in df.columns]
         for col in present:
             values = df[col.name]
-            if col.drift == "numeric":
+            kind = col.drift or (guard_kind(rules, col.name) if col.name in rules.guards else None)
+            if kind == "numeric":
                 finite = values.to_numpy(dtype=float, na_value=np.nan)
                 finite = finite[~np.isnan(finite)]
                 inner = (
@@ -46,30 +51,14 @@ class ReferenceProfile:
                     else np.array([])
                 )
                 edges[col.name] = inner
-                shares[col.name] = _bin_shares(finite, inner)
-            elif col.drift == "categorical":
+                shares[col.name] = bin_shares(finite, inner)
+            elif kind == "categorical":
                 shares[col.name] = values.value_counts(normalize=True, dropna=True).to_dict()
         missing = {c.name: float(df[c.name].isna().mean()) for c in present}
-        return cls(len(df), edges, shares, missing)
-
-
-def _bin_shares(values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
-    """Shares of the non-missing ``values`` in the bins the inner edges cut (right-closed).
-
-    One comparison per edge counts the values at or above it, so NaN needs no filtering
-    (it compares false) and there is no sort or copy of the column: bin ``i`` holds
-    ``at_or_above[i - 1] - at_or_above[i]``.
-    """
-    total = int(np.count_nonzero(~np.isnan(values)))
-    above = [int(np.count_nonzero(values >= edge)) for edge in inner_edges]
-    counts = -np.diff(np.array([total, *above, 0], dtype=np.int64))
-    return counts / max(total, 1)
-
-
-def psi(expected: np.ndarray, actual: np.ndarray) -> float:
-    """Population stability index of two share vectors (zero shares floored at 1e-4)."""
-    e, a = np.clip(expected, EPS, None), np.clip(actual, EPS, None)
-    return float(np.sum((a - e) * np.log(a / e)))
+        has_ids = rules.id_column in df.columns
+        ids = hash_ids(df[rules.id_column]) if has_ids else None
+        rows = row_hashes(df, rules)
+        return cls(len(df), edges, shares, missing, ids, None if rows is None else np.sort(rows))
 
 
 def _column_psi(values: pd.Series, name: str, kind: str, ref: ReferenceProfile) -> float | None:
@@ -82,7 +71,7 @@ def _column_psi(values: pd.Series, name: str, kind: str, ref: ReferenceProfile) 
             return None
         if np.isnan(numbers).all():
             return None
-        return psi(np.asarray(ref.shares[name]), _bin_shares(numbers, ref.edges[name]))
+        return psi(np.asarray(ref.shares[name]), bin_shares(numbers, ref.edges[name]))
     expected = dict(ref.shares[name])  # type: ignore[arg-type]
     actual = values.value_counts(normalize=True, dropna=True).to_dict()
     keys = list(expected) + [k for k in actual if k not in expected]
@@ -141,13 +130,9 @@ def drift_table(
 
 
 def _psi_status(value: float | None, warn: float, fail: float, strict: bool = False) -> str:
-    if value is None:
+    if value is None or (strict and value <= 0):
         return "pass"
-    if value >= fail and (not strict or value > 0):
-        return "quarantine"
-    if value >= warn and (not strict or value > 0):
-        return "warn"
-    return "pass"
+    return ("pass", "warn", "quarantine")[psi_band(value, warn, fail)]
 
 
 def _worst(*statuses: str) -> Any:

@@ -11,13 +11,17 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from validation.crossfield import check_rules
 from validation.drift import ReferenceProfile, drift_table
 from validation.expect import run_expectations
+from validation.guards import format_failures, guard_failures
+from validation.identity import content_digest, hash_ids, identity_failures, row_hashes
 from validation.interpret import failures_from_ge
 from validation.result import ValidationResult
 from validation.rules import TableRules
@@ -31,6 +35,7 @@ def validate(
     *,
     month: str | None,
     reference: pd.DataFrame | ReferenceProfile | None = None,
+    known_ids: Mapping[str, Sequence[Any]] | None = None,
 ) -> ValidationResult:
     """Check one batch against ``rules`` and, when given, the reference month.
 
@@ -40,7 +45,9 @@ def validate(
     rules : what the table must look like.
     month : the batch's month; every row's month column must equal it (None: not checked).
     reference : the last month that passed, as a frame or a stored profile; without it
-        drift and the row-count band are not checked.
+        drift, the guards, identity continuity and the row-count band are not checked.
+    known_ids : named id lists that must go on matching (suppression list, contact history):
+        each must match this month about as well as it matched the reference month.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame; got {type(df).__name__}.")
@@ -53,9 +60,21 @@ def validate(
     ge_result = run_expectations(df, rules, month, _row_band(profile, rules), missing)
     failures = list(failures_from_ge(ge_result, rules, ids))
     failures += check_rules(df, rules.cross_field_rules, ids)
+    failures += format_failures(df, rules, ids)
     drift_rows, drift_failures = drift_table(df, rules, profile, missing) if profile else ([], [])
+    rows = row_hashes(df, rules)
+    continuity: dict[str, float] = {}
+    if profile is not None:
+        failures += guard_failures(df, rules, profile, missing)
+        found, continuity = identity_failures(
+            hash_ids(ids) if ids is not None else np.array([], dtype=np.uint64), rows,
+            profile.ids, profile.rows, rules, known_ids,
+        )  # fmt: skip
+        failures += found
     result = ValidationResult(month, failures + drift_failures, drift_rows, {}, [ge_result])
     result.stats = _stats(df, ge_result, profile, time.perf_counter() - start)
+    result.stats["identity"] = continuity
+    result.stats["content_digest"] = content_digest(rows)
     logger.info("validated %d rows of %s: %s", len(df), month, result.outcome)
     return result
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from validation.formula import looks_like_formula
 from validation.result import Failure
 from validation.rules import Severity, TableRules
 
 MAX_EXAMPLES = 20
+MAX_SHOWN = 10
+_SET_CHECKS = ("expect_column_values_to_be_in_set", "expect_column_distinct_values_to_be_in_set")
 _VALUE_CHECKS = {
     "expect_column_values_to_not_be_null": "missing values in a column that must be filled",
     "expect_column_values_to_be_between": "values outside the allowed range",
@@ -57,6 +60,8 @@ def _failure(
     observed = detail.get("observed_value")
     if observed is None:
         observed = _distinct(detail.get("partial_unexpected_list", []))
+    if kind in _SET_CHECKS and column != rules.month_column:
+        cause, severity = _set_cause(cause, severity, observed)
     examples = _examples(kind, detail, ids)
     return Failure(kind, column, severity, cause, observed, count, share, examples)
 
@@ -70,6 +75,24 @@ def _cause(
         heavy = share is None or share > rules.value_tolerance
         return _VALUE_CHECKS[kind], "quarantine" if heavy else "warn"
     return _HARD_CHECKS.get(kind, kind.replace("_", " ")), "quarantine"
+
+
+def _set_cause(cause: str, severity: Severity, observed: Any) -> tuple[str, Severity]:
+    """Name the values that are not in the set (categories, never ids); a formula among them
+    is called a formula and quarantines whatever its share."""
+    values = observed if isinstance(observed, list) else []
+    if any(looks_like_formula([str(v)])[0] for v in values):
+        shown = ", ".join(repr(str(v)[:40]) for v in values[:MAX_SHOWN])
+        return f"spreadsheet formulas in a categorical column ({shown})", "quarantine"
+    if not values:
+        return cause, severity
+    shown = ", ".join(repr(_plain(v)) for v in values[:MAX_SHOWN])
+    more = f" and {len(values) - MAX_SHOWN} more" if len(values) > MAX_SHOWN else ""
+    return f"values outside the allowed set (unseen categories: {shown}{more})", severity
+
+
+def _plain(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _distinct(values: list[Any]) -> list[Any]:

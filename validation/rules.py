@@ -6,6 +6,7 @@ a test) can build them without this package knowing where they came from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -85,6 +86,51 @@ class DriftThresholds:
 
 
 @dataclass(frozen=True)
+class GuardLimits:
+    """How far a guarded column (one that eligibility or suppression reads) may move.
+
+    A value's share may move by the largest of ``share_absolute``, ``share_relative`` of its
+    reference share and ``noise_sigmas`` standard errors of the difference of two shares
+    (so a small month is not quarantined for sampling noise, and a blacklist share falling
+    from 1.8% to 0 always is). A numeric guarded column quarantines from PSI ``psi``; any
+    guarded column quarantines when its missing share rises by more than ``missing_rise``.
+    """
+
+    share_relative: float = 0.5
+    share_absolute: float = 0.005
+    noise_sigmas: float = 4.0
+    missing_rise: float = 0.01
+    psi: float = 0.1
+
+    def __post_init__(self) -> None:
+        for name in ("share_relative", "share_absolute", "noise_sigmas", "missing_rise", "psi"):
+            value = getattr(self, name)
+            if value < 0.0:
+                raise ValueError(f"guard limit {name} must be >= 0; got {value}.")
+
+
+@dataclass(frozen=True)
+class IdentityBand:
+    """Where this month's ids must sit against the reference month's.
+
+    ``seen_min``: share of this month's ids present in the reference month. ``list_ratio_min``:
+    a known-id list (suppression, contact history) must match this month at least this
+    ratio of how well it matched the reference month. ``repeat_max``: share of rows that
+    may repeat the reference month row for row (same id, same numbers).
+    """
+
+    seen_min: float = 0.7
+    list_ratio_min: float = 0.7
+    repeat_max: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("seen_min", "list_ratio_min", "repeat_max"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"identity band {name} must be in [0, 1]; got {value}.")
+
+
+@dataclass(frozen=True)
 class TableRules:
     """Everything the gate checks for one table.
 
@@ -100,6 +146,10 @@ class TableRules:
     drift : default PSI thresholds; ``column_drift`` overrides them per column.
     missing_warn, missing_fail : rise in a column's missing share over the reference that
         warns or quarantines.
+    guards : columns that protect people (eligibility, suppression): their shares, missing
+        share and value set are held to ``guard_limits`` whatever their drift setting.
+    formats : column -> regular expression every present value must match in full.
+    identity : the band of id continuity against the reference month.
     """
 
     columns: tuple[ColumnRule, ...]
@@ -112,9 +162,21 @@ class TableRules:
     column_drift: dict[str, DriftThresholds] = field(default_factory=dict)
     missing_warn: float = 0.05
     missing_fail: float = 0.2
+    guards: tuple[str, ...] = ()
+    guard_limits: GuardLimits = field(default_factory=GuardLimits)
+    formats: dict[str, str] = field(default_factory=dict)
+    identity: IdentityBand = field(default_factory=IdentityBand)
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
+        for guarded in (*self.guards, *self.formats):
+            if guarded not in names:
+                raise ValueError(f"guarded or formatted column {guarded!r} is not among the rules.")
+        for column, pattern in self.formats.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"format of column {column!r} is not a regex: {exc}") from exc
         for ref, label in ((self.id_column, "id_column"), (self.month_column, "month_column")):
             if ref is not None and ref not in names:
                 raise ValueError(f"{label} {ref!r} is not among the column rules.")

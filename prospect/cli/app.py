@@ -1,13 +1,36 @@
-"""The Typer application shared by the command modules."""
+"""The Typer application shared by the command modules, its consoles and its exit codes."""
 
 from __future__ import annotations
 
+import errno
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
-from rich.console import Console
+from sqlalchemy.exc import OperationalError
 
-from prospect.logging_setup import configure_logging
+from prospect.logging_setup import PipeConsole, configure_logging
+
+EXIT_PASS, EXIT_WARN, EXIT_QUARANTINE = 0, 1, 2
+"""``prospect validate`` and ``prospect run``: the gate's outcome."""
+EXIT_RUN_FAILED = 3
+"""The run started and a step failed (its reason is printed and kept on the run)."""
+EXIT_BAD_INPUT = 4
+"""The command cannot start: no such batch, bad month, spec or config, no active model."""
+EXIT_REFERENCE = 5
+"""The reference month named for drift cannot be read; the batch was not judged."""
+EXIT_DATABASE = 6
+"""The database is locked, unreachable or refuses the write."""
+EXIT_DISK_FULL = 7
+"""No space left to write reports, partitions or the quarantined batch."""
+EXIT_PERMISSION = 8
+"""A folder or file may not be written (read-only folder, wrong owner)."""
+EXIT_IO = 9
+"""Any other operating-system error while reading or writing files."""
+_OS_CODES = {errno.ENOSPC: EXIT_DISK_FULL, errno.EDQUOT: EXIT_DISK_FULL,
+             errno.EACCES: EXIT_PERMISSION, errno.EPERM: EXIT_PERMISSION,
+             errno.EROFS: EXIT_PERMISSION}  # fmt: skip
 
 app = typer.Typer(
     name="prospect",
@@ -15,8 +38,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+console = PipeConsole()
+err_console = PipeConsole(stderr=True)
 
 
 @app.callback()
@@ -24,7 +47,31 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug log
     configure_logging("DEBUG" if verbose else "INFO")
 
 
+@contextmanager
+def operational_errors() -> Iterator[None]:
+    """Turn what stops a gate or run command into one line and its own exit code.
+
+    The gate's own outcomes exit 0/1/2; everything else (bad input, unreadable reference,
+    locked database, disk full, no permission) exits with a code of its own, so automation
+    never mistakes an outage for a warning or a quarantine.
+    """
+    from prospect.exceptions import ProspectError
+
+    try:
+        yield
+    except ProspectError as exc:
+        fail(exc, EXIT_REFERENCE if type(exc).__name__ == "ReferenceUnreadableError"
+             else EXIT_BAD_INPUT)  # fmt: skip
+    except OperationalError as exc:
+        fail(f"database unavailable or locked: {str(exc.orig).splitlines()[0]}", EXIT_DATABASE)
+    except OSError as exc:
+        code = _OS_CODES.get(exc.errno or 0, EXIT_IO)
+        where = f" ({exc.filename})" if exc.filename else ""
+        fail(f"{exc.strerror or exc}{where}; nothing was changed", code)
+
+
 def fail(exc: Exception | str, code: int = 2) -> None:
-    """Print a user-facing error and exit non-zero (no traceback for expected errors)."""
-    err_console.print(f"[bold red]error:[/] {exc}")
+    """Print a user-facing error on one line and exit ``code`` (no traceback)."""
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
     sys.exit(code)

@@ -19,13 +19,22 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from prospect.cli.app import app, console, fail
+from prospect.cli.app import (
+    EXIT_PASS,
+    EXIT_QUARANTINE,
+    EXIT_RUN_FAILED,
+    EXIT_WARN,
+    app,
+    console,
+    fail,
+    operational_errors,
+)
 from prospect.exceptions import ProspectError
-from prospect.pipeline import RunResult, RunState, get_state, result_of, run_month
+from prospect.pipeline import RunResult, RunState, execute, get_state, plan_month, result_of
 from prospect.pipeline.stability import report_paths
 from prospect.pipeline.state import run_session
 from prospect.settings import get_settings
-from prospect.store import Run, upgrade
+from prospect.store import DQReport, Run, upgrade
 
 ENDED = ("draft", "quarantined", "failed", "approved", "rejected")
 _STYLE = {"draft": "green", "approved": "green", "quarantined": "bold red", "failed": "bold red"}
@@ -54,18 +63,9 @@ def run(
     timeout: float = typer.Option(1800, "--timeout", help="Seconds --wait waits at most."),
 ) -> None:
     """Run the month: gate, personas, propensity, risk, selection, draft campaign."""
-    settings = get_settings()
-    try:
+    with operational_errors():
         if inline:
-            result = run_month(
-                batch or _landing(month),
-                month,
-                config,
-                settings=settings,
-                n_partitions=partitions or 1,
-                requested_by="cli",
-            )
-            _show(result)
+            _show(_run_inline(month, batch, config, partitions or 1))
             return
         from worker.tasks import enqueue_run
 
@@ -79,8 +79,18 @@ def run(
                 _show(_wait(run_id, timeout))
         finally:
             _stop(worker)
-    except ProspectError as exc:
-        fail(exc)
+
+
+def _run_inline(month: str, batch: Path | None, config: Path | None, partitions: int) -> RunResult:
+    """Plan and execute the run here; a step that fails on bad data ends the run ``failed``
+    (shown with its reason) rather than as a command error."""
+    settings = get_settings()
+    plan, _ = plan_month(month, batch or _landing(month), config, settings=settings,
+                         n_partitions=partitions, requested_by="cli")  # fmt: skip
+    try:
+        return execute(plan.run_id, settings)
+    except ProspectError:
+        return result_of(settings, plan.run_id)
 
 
 def _landing(month: str) -> Path:
@@ -99,7 +109,8 @@ def _wait(run_id: str, timeout: float) -> RunResult:
                 return result_of(settings, run_id)
             status.update(f"run {run_id}: {state.status if state else 'queued'}")
             time.sleep(1.0)
-    fail(f"run {run_id} did not end within {timeout:g} s; follow it with `prospect runs`.", 3)
+    fail(f"run {run_id} did not end within {timeout:g} s; follow it with `prospect runs`.",
+         EXIT_RUN_FAILED)  # fmt: skip
     raise AssertionError("unreachable")
 
 
@@ -116,8 +127,20 @@ def _show(result: RunResult) -> None:
         report = get_settings().reports_dir / "campaigns" / state.run_id / "summary.html"
         console.print(f"draft campaign {result.campaign_id}; summary {report}", soft_wrap=True)
         _show_stability(state.run_id)
-    if state.status in ("failed", "quarantined"):
-        raise typer.Exit(1)
+    raise typer.Exit(_exit_code(state))
+
+
+def _exit_code(state: RunState) -> int:
+    """0/1/2 for a run whose gate passed, warned or quarantined; 3 for a failed run."""
+    if state.status == "failed":
+        return EXIT_RUN_FAILED
+    if state.status == "quarantined":
+        return EXIT_QUARANTINE
+    if state.dq_report_id is None or state.status not in ("draft", "approved", "rejected"):
+        return EXIT_PASS
+    with run_session(get_settings()) as session:
+        report = session.get(DQReport, state.dq_report_id)
+        return EXIT_WARN if report is not None and report.outcome == "warn" else EXIT_PASS
 
 
 def _show_stability(run_id: str) -> None:

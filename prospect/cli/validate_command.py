@@ -8,12 +8,18 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from prospect.cli.app import app, console, fail
-from prospect.exceptions import ProspectError
+from prospect.cli.app import (
+    EXIT_PASS,
+    EXIT_QUARANTINE,
+    EXIT_WARN,
+    app,
+    console,
+    operational_errors,
+)
 from prospect.quality import GateResult, gate_batch
 from prospect.spec import load_spec
 
-EXIT_CODES = {"pass": 0, "warn": 1, "quarantine": 2}
+EXIT_CODES = {"pass": EXIT_PASS, "warn": EXIT_WARN, "quarantine": EXIT_QUARANTINE}
 _STYLE = {"pass": "green", "warn": "yellow", "quarantine": "bold red"}
 
 
@@ -26,12 +32,10 @@ def validate(
     ),
     month: str | None = typer.Option(None, "--month", help="Batch month YYYY-MM."),
 ) -> None:
-    """Run the data-quality gate: exit 0 on pass, 1 on warn, 2 on quarantine."""
-    try:
+    """Run the data-quality gate: exit 0 on pass, 1 on warn, 2 on quarantine (3-9: see the
+    README's exit codes)."""
+    with operational_errors():
         gate = gate_batch(file, load_spec(spec), month=month, reference=reference)
-    except ProspectError as exc:
-        fail(exc, 2)
-        return
     _print(gate)
     sys.exit(EXIT_CODES[gate.outcome])
 
@@ -46,6 +50,7 @@ def _print(gate: GateResult) -> None:
         table.add_row(severity, f.column or "", f.check, f.cause, count, ", ".join(f.examples[:3]))
     if gate.result.failures:
         console.print(table)
-    console.print(f"outcome: [{_STYLE[gate.outcome]}]{gate.outcome}[/]  report: {gate.report.html}")
+    console.print(f"outcome: [{_STYLE[gate.outcome]}]{gate.outcome}[/]  report: {gate.report.html}",
+                  soft_wrap=True)  # fmt: skip
     if gate.quarantined_path is not None:
-        console.print(f"batch moved to quarantine: {gate.quarantined_path}")
+        console.print(f"batch moved to quarantine: {gate.quarantined_path}", soft_wrap=True)

@@ -12,6 +12,12 @@ PREFIX_BYTES = 1 << 16
 _CANDIDATES = ("utf-8", "gbk")
 
 
+def _mostly_nul(prefix: bytes) -> bool:
+    """UTF-16 text is about half NUL bytes; a stray NUL in UTF-8 text is a broken value that
+    the CSV byte scan reports with its line."""
+    return prefix.count(b"\x00") > len(prefix) // 10
+
+
 def detect_encoding(path: Path, prefix_bytes: int = PREFIX_BYTES) -> str:
     """``utf-8-sig``, ``utf-8`` or ``gbk``, judged on the first ``prefix_bytes`` of the file.
 
@@ -22,7 +28,7 @@ def detect_encoding(path: Path, prefix_bytes: int = PREFIX_BYTES) -> str:
         prefix = handle.read(prefix_bytes)
     if prefix.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if b"\x00" in prefix:
+    if prefix[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or _mostly_nul(prefix):
         raise DataReadError(
             f"{path}: contains NUL bytes, so it is not UTF-8 or GBK text (UTF-16? save as UTF-8)"
         )

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from prospect.exceptions import DataReadError
-from prospect.io.coerce import coerce_column, kind_of
-from prospect.io.encoding import detect_encoding
-from prospect.io.headers import HeaderMap, map_headers, optional_columns
+from prospect.io.arrowframe import canonical_frame
+from prospect.io.csvfile import open_csv
+from prospect.io.headers import map_headers, optional_columns
 from prospect.io.parquet import read_parquet_batch
 from prospect.spec import DatasetSpec
 
@@ -54,8 +53,7 @@ def read_batch(path: Path, spec: DatasetSpec, *, month: str | None = None) -> pd
     path = Path(path)
     if _is_parquet(path):
         return read_parquet_batch(path, spec, optional_columns(spec, month), month)
-    raw, hmap = _read_csv(path, spec, month)
-    return _canonical(raw, hmap, spec, path, month)
+    return _read_csv(path, spec, month)
 
 
 def _check_file(path: Path) -> None:
@@ -75,50 +73,12 @@ def _is_parquet(path: Path) -> bool:
         return handle.read(4) == PARQUET_MAGIC
 
 
-def _csv_header(path: Path, encoding: str, sep: str) -> list[str]:
-    try:
-        first = pd.read_csv(path, encoding=encoding, header=None, nrows=1, dtype=str,
-                            keep_default_na=False, sep=sep)  # fmt: skip
-    except pd.errors.EmptyDataError as exc:
-        raise DataReadError(f"{path}: has no header row") from exc
-    return [str(h) for h in first.iloc[0].tolist()]
-
-
-def _read_csv(path: Path, spec: DatasetSpec, month: str | None):
-    encoding = detect_encoding(path)
-    try:
-        header = _csv_header(path, encoding, spec.csv_separator)
-        hmap = map_headers(header, spec, path, optional=optional_columns(spec, month))
-        text = [p for name, p in hmap.positions.items() if kind_of(spec.column(name)) == "text"]
-        raw = pd.read_csv(
-            path, encoding=encoding, header=None, skiprows=1, names=list(range(len(header))),
-            usecols=list(hmap.positions.values()), dtype=dict.fromkeys(text, str),
-            sep=spec.csv_separator,
-        )  # fmt: skip
-    except UnicodeDecodeError as exc:
-        raise DataReadError(f"{path}: not valid {encoding} text past its start ({exc})") from exc
-    except pd.errors.ParserError as exc:
-        raise DataReadError(f"{path}: malformed CSV: {exc}") from exc
-    return raw, hmap
-
-
-def _canonical(raw, hmap: HeaderMap, spec, path, month) -> pd.DataFrame:
-    """Assemble the frame from two 2-D blocks (text, numbers): one copy, to order the columns."""
-    n = len(raw)
-    text = [c for c in spec.columns if kind_of(c) == "text"]
-    numeric = [c for c in spec.columns if kind_of(c) != "text"]
-    blocks = {"text": np.full((len(text), n), np.nan, dtype=object),
-              "number": np.full((len(numeric), n), np.nan)}  # fmt: skip
-    for cols, block in ((text, blocks["text"]), (numeric, blocks["number"])):
-        for row, col in enumerate(cols):
-            if col.name in hmap.positions:
-                values = raw[hmap.positions[col.name]].reset_index(drop=True)
-                coerced = coerce_column(values, col, hmap.headers[col.name], path, CSV_HEADER_LINES)
-                block[row] = coerced.to_numpy()
-            elif col.name == spec.month_column and month is not None:
-                block[row] = month
-    parts = [
-        pd.DataFrame(blocks["text"].T, columns=[c.name for c in text], copy=False),
-        pd.DataFrame(blocks["number"].T, columns=[c.name for c in numeric], copy=False),
-    ]
-    return pd.concat(parts, axis=1, copy=False)[[c.name for c in spec.columns]]
+def _read_csv(path: Path, spec: DatasetSpec, month: str | None) -> pd.DataFrame:
+    """Parse with the one CSV parser (:mod:`prospect.io.csvfile`), convert like Parquet."""
+    stream = open_csv(path, spec.csv_separator)
+    hmap = map_headers(stream.header, spec, path, optional=optional_columns(spec, month))
+    table = stream.read_all()
+    by_position = {p: table.column(p) for p in hmap.positions.values()}
+    n_rows = table.num_rows
+    del table
+    return canonical_frame(by_position.pop, n_rows, hmap, spec, path, month, CSV_HEADER_LINES)

@@ -1,9 +1,17 @@
-"""The landing folder: where monthly batch files arrive, and which of them still need a run."""
+"""The landing folder: where monthly batch files arrive, and which of them still need a run.
+
+Only complete files are taken. A producer that can should write ``<file>.done`` (any
+content) after the file: a file with its marker is complete. A file without one is taken
+only once it has not changed (same size, same modification time) for
+:data:`SETTLE_SECONDS`: a copy still under way keeps growing, and is left for the next scan.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,7 +24,9 @@ from prospect.store import Run, upgrade
 
 logger = logging.getLogger(__name__)
 
-BATCH_SUFFIXES = (".parquet", ".pq", ".csv")
+BATCH_SUFFIXES = (".parquet", ".pq", ".csv", ".gz")
+DONE_SUFFIX = ".done"
+SETTLE_SECONDS = 2.0
 MONTH_IN_NAME = re.compile(r"(?<!\d)(\d{4}-(?:0[1-9]|1[0-2]))(?!\d)")
 
 
@@ -26,8 +36,40 @@ def month_of(path: Path) -> str | None:
     return found[-1] if found else None
 
 
+def done_marker(path: Path) -> Path:
+    """The marker a producer writes once ``path`` is complete."""
+    return path.with_name(path.name + DONE_SUFFIX)
+
+
+def complete(paths: Iterable[Path], settle: float | None = None) -> list[Path]:
+    """The files of ``paths`` that are complete: marked done, or unchanged for ``settle``
+    seconds (by default :data:`SETTLE_SECONDS`; one wait for all files, only when some file
+    changed more recently than that)."""
+    settle = SETTLE_SECONDS if settle is None else settle
+    paths = list(paths)
+    unmarked = [p for p in paths if not done_marker(p).is_file()]
+    before = {p: _signature(p) for p in unmarked}
+    recent = [p for p, sig in before.items() if sig and time.time() - sig[1] < settle]
+    if recent:
+        time.sleep(settle)
+    settled = {p for p, sig in before.items() if sig is not None and _signature(p) == sig}
+    for path in unmarked:
+        if path not in settled:
+            logger.warning("landing file %s is still changing; left for the next scan", path.name)
+    return [p for p in paths if p not in before or p in settled]
+
+
+def _signature(path: Path) -> tuple[int, float] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_size, stat.st_mtime
+
+
 def landed_batches(settings: Settings) -> list[Path]:
-    """Batch files in the landing folder, newest month first (then newest file first)."""
+    """Complete batch files in the landing folder, newest month first (then newest file
+    first)."""
     folder = settings.landing_dir
     if not folder.is_dir():
         return []
@@ -36,6 +78,7 @@ def landed_batches(settings: Settings) -> list[Path]:
         for p in folder.iterdir()
         if p.is_file() and p.suffix.lower() in BATCH_SUFFIXES and not p.name.startswith(".")
     ]
+    files = complete(files)
     return sorted(files, key=lambda p: (month_of(p) or "", p.stat().st_mtime, p.name), reverse=True)
 
 

@@ -4,13 +4,12 @@ A subscriber's partition is a fixed hash of their id, so every row of one user l
 same partition (duplicates stay detectable) and the split is the same on every machine. The
 file is never held in memory whole: Parquet is read by record batch, CSV by block, and each
 block's rows are appended to the partition writers. Partition files keep the batch's own
-headers and values (CSV columns as text), so :func:`prospect.io.read_batch` reads a partition
-exactly as it reads the batch.
+headers and values (CSV columns as text, parsed by the same strict parser the gate's read
+used), so :func:`prospect.io.read_batch` reads a partition exactly as it reads the batch.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 import shutil
@@ -22,11 +21,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from prospect.exceptions import DataReadError
-from prospect.io.encoding import detect_encoding
+from prospect.io.csvfile import open_csv
 from prospect.io.headers import map_headers, optional_columns
 from prospect.io.reader import PARQUET_MAGIC
 from prospect.spec import DatasetSpec
@@ -123,18 +121,15 @@ def _blocks(
         except (pa.ArrowException, OSError) as exc:
             raise DataReadError(f"{path}: not a readable Parquet file ({exc})") from exc
         return batches, _id_header(names, spec, path, month)
-    encoding = detect_encoding(path)
-    with open(path, encoding=encoding, newline="") as text:
-        names = next(csv.reader(text), [])
-    read = pacsv.ReadOptions(encoding=encoding, block_size=CSV_BLOCK_BYTES)
-    convert = pacsv.ConvertOptions(
-        column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True
-    )
-    try:
-        reader = pacsv.open_csv(path, read_options=read, convert_options=convert)
-    except (pa.ArrowException, OSError) as exc:
-        raise DataReadError(f"{path}: malformed CSV: {exc}") from exc
-    return iter(reader), _id_header(names, spec, path, month)
+    stream = open_csv(path, spec.csv_separator, block_bytes=CSV_BLOCK_BYTES)
+    return _named(stream.batches, stream.header), _id_header(stream.header, spec, path, month)
+
+
+def _named(batches: Iterator[pa.RecordBatch], header: list[str]) -> Iterator[pa.RecordBatch]:
+    """The parser's positional columns under the file's own headers (a partition keeps them,
+    so :func:`prospect.io.read_batch` maps a partition's headers like the batch's)."""
+    for batch in batches:
+        yield pa.RecordBatch.from_arrays(batch.columns, names=header)
 
 
 def _id_header(names: list[str], spec: DatasetSpec, path: Path, month: str | None) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from prospect.exceptions import ProspectError
 from prospect.io import file_checksum
 from prospect.pipeline.exceptions import RunError
 from prospect.pipeline.runid import config_hash, derive_run_id
@@ -96,6 +97,22 @@ def load_plan(settings: Settings, run_id: str) -> RunPlan:
         raise RunError(f"run {run_id!r} has no plan at {path}; was it prepared?") from exc
 
 
+def verify_batch(plan: RunPlan) -> None:
+    """RunError unless the batch file still has the checksum the run was planned with: a
+    file replaced, appended to or still being copied must not be judged or scored as the
+    planned one."""
+    try:
+        now = file_checksum(Path(plan.batch_path))
+    except ProspectError as exc:
+        raise RunError(f"run {plan.run_id}: the planned batch is gone ({exc})") from exc
+    if now != plan.batch_checksum:
+        raise RunError(
+            f"run {plan.run_id}: batch file {plan.batch_path} changed since the run was planned "
+            f"(checksum {plan.batch_checksum[:12]}... planned, {now[:12]}... now); land the "
+            "complete file and run again"
+        )
+
+
 def check_month(month: str) -> str:
     """``month`` if it is ``YYYY-MM``; ValueError naming it otherwise."""
     parts = month.split("-") if isinstance(month, str) else []
@@ -152,10 +169,11 @@ def prepare_run(
     checksum = file_checksum(batch)
     digest = config_hash(config)
     upgrade(settings.db_url)
-    run_id = current_attempt(settings, derive_run_id(checksum, model_version, digest))
+    base = derive_run_id(checksum, model_version, digest, check_month(month))
+    run_id = current_attempt(settings, base)
     plan = RunPlan(
         run_id=run_id,
-        month=check_month(month),
+        month=month,
         batch_path=str(batch),
         batch_checksum=checksum,
         model_version=model_version,

@@ -1,4 +1,4 @@
-"""Run ids: the same batch, model and campaign config always give the same id.
+"""Run ids: the same batch, month, model and campaign config always give the same id.
 
 Everything a run writes (database rows, partitions, reports) is keyed by this id, so running
 the same thing twice finds the first run's work instead of repeating it.
@@ -24,13 +24,19 @@ def config_hash(config: CampaignConfig) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def derive_run_id(batch_checksum: str, model_version: str, config_digest: str) -> str:
-    """``run-`` and 24 hex characters of SHA-256 over the three inputs (96 bits: no collision
-    in any realistic number of runs, short enough for URLs and file names)."""
+def derive_run_id(batch_checksum: str, model_version: str, config_digest: str, month: str) -> str:
+    """``run-`` and 24 hex characters of SHA-256 over the four inputs (96 bits: no collision
+    in any realistic number of runs, short enough for URLs and file names).
+
+    The month is part of the id, so a file can never answer for another month: last month's
+    file run as this month's gets its own run, which the gate then judges (and quarantines
+    as the same month twice) instead of returning last month's run and campaign.
+    """
     parts = {
         "batch_checksum": batch_checksum,
         "model_version": model_version,
         "config_hash": config_digest,
+        "month": month,
     }
     for name, value in parts.items():
         if not isinstance(value, str) or not value:

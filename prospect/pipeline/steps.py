@@ -27,6 +27,7 @@ from prospect.pipeline.plan import (
     RunPlan,
     load_plan,
     run_dir,
+    verify_batch,
     write_json_atomic,
     write_parquet_atomic,
 )
@@ -62,6 +63,7 @@ def validate_step(run_id: str, settings: Settings) -> str:
         return "pass"
     mark(settings, run_id, "validating")
     started = time.perf_counter()
+    verify_batch(plan)
     spec = load_spec(plan.spec_name)
     with system_arrow_pool():  # the gate holds the whole batch: give freed memory back
         reference = inputs.reference_profile(settings, plan, spec)
@@ -85,6 +87,7 @@ def validate_step(run_id: str, settings: Settings) -> str:
     started = time.perf_counter()
     with system_arrow_pool():
         _partition(plan, settings)
+    verify_batch(plan)  # the partitions were read from the bytes the gate judged
     inputs.snapshot_contact_rules(settings, run_id)
     seconds["partition"] = time.perf_counter() - started
     mark(settings, run_id, "scoring", timings=seconds, dq_report_id=report_id)

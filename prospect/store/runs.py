@@ -37,6 +37,9 @@ def get_or_create_run(
     return run, True
 
 
+_STOPPED = ("failed", "quarantined")
+
+
 def set_run_status(
     session: Session,
     run_id: str,
@@ -60,6 +63,8 @@ def set_run_status(
         run.finished_at = utcnow()
     if failure_reason is not None:
         run.failure_reason = failure_reason
+    elif status not in _STOPPED:  # a restarted or succeeding run no longer shows an old failure
+        run.failure_reason = None
     if timings:
         run.timings = {**run.timings, **timings}
     session.flush()

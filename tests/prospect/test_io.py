@@ -125,7 +125,7 @@ def test_missing_required_column_names_it_and_close_headers(tmp_path, csv_text, 
 
 def test_duplicate_column_after_alias_mapping_names_both_headers(tmp_path, csv_text, spec):
     lines = csv_text.split("\n")
-    text = "\n".join([lines[0] + ",用户年龄"] + [ln + ",33" for ln in lines[1:] if ln])
+    text = "\n".join([lines[0] + ",用户年龄"] + [ln + ",33" for ln in lines[1:] if ln] + [""])
     with pytest.raises(
         DataReadError, match="headers 'age' and '用户年龄' both map to column 'age'"
     ):

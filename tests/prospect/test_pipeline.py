@@ -44,18 +44,19 @@ def small_months(tmp_path_factory) -> dict[str, Path]:
     return {"parquet": parquet, "csv": csv}
 
 
-def test_run_id_depends_on_batch_model_and_config_only():
-    run_id = derive_run_id("abc", "m-1", "cfg")
-    assert run_id == derive_run_id("abc", "m-1", "cfg")
+def test_run_id_depends_on_batch_model_config_and_month_only():
+    run_id = derive_run_id("abc", "m-1", "cfg", "2026-10")
+    assert run_id == derive_run_id("abc", "m-1", "cfg", "2026-10")
     assert run_id.startswith("run-") and len(run_id) == 28
     others = {
-        derive_run_id("abd", "m-1", "cfg"),
-        derive_run_id("abc", "m-2", "cfg"),
-        derive_run_id("abc", "m-1", "cfh"),
+        derive_run_id("abd", "m-1", "cfg", "2026-10"),
+        derive_run_id("abc", "m-2", "cfg", "2026-10"),
+        derive_run_id("abc", "m-1", "cfh", "2026-10"),
+        derive_run_id("abc", "m-1", "cfg", "2026-11"),
     }
-    assert run_id not in others and len(others) == 3
+    assert run_id not in others and len(others) == 4
     with pytest.raises(ValueError, match="model_version must be a non-empty string; got ''"):
-        derive_run_id("abc", "", "cfg")
+        derive_run_id("abc", "", "cfg", "2026-10")
 
 
 def test_config_hash_ignores_yaml_layout_but_not_values(tmp_path):

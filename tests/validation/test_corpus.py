@@ -32,8 +32,9 @@ def test_broken_batch_gets_its_outcome_and_named_cause(case, months, spec, profi
     from prospect.quality import gate_batch
 
     settings.landing_dir.mkdir(parents=True, exist_ok=True)
-    path = case.build(months[1], settings.landing_dir / case.name)
-    gate = gate_batch(path, spec, reference=profile, settings=settings)
+    source = months[0] if case.source == "reference" else months[1]
+    path = case.build(source, settings.landing_dir / case.name)
+    gate = gate_batch(path, spec, month="2026-10", reference=profile, settings=settings)
     summary = json.loads(gate.report.json.read_text(encoding="utf-8"))
     assert (gate.outcome, summary["outcome"]) == (case.outcome, case.outcome), summary["failures"]
     if case.outcome != "pass":

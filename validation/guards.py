@@ -1,0 +1,150 @@
+"""Guards on the columns that protect people, and declared value formats.
+
+A guarded column (blacklist, existing cardholder, real-name check, age...) is read by
+eligibility or suppression: if it silently changes, people who must not be contacted end up
+on a list. So whatever its drift setting, each guarded column's value shares (numeric ones:
+PSI over the reference bins) and missing share are held to
+:class:`~validation.rules.GuardLimits` against the reference month, and breaking them
+quarantines. Formats (``msisdn`` is 11 digits starting with 1) are checked on every value
+with Arrow's regex kernel.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from validation.interpret import MAX_EXAMPLES
+from validation.psi import bin_shares, psi
+from validation.result import Failure
+from validation.rules import TableRules
+
+MAX_SHAPES = 5
+
+
+def guard_kind(rules: TableRules, name: str) -> str | None:
+    """``numeric`` or ``categorical``: how a guarded column is profiled (None: by identity)."""
+    col = rules.column(name)
+    if col.drift is not None:
+        return col.drift
+    if col.allowed is not None:
+        return "categorical"
+    return "numeric" if col.kind == "number" else None
+
+
+def guard_failures(
+    df: pd.DataFrame, rules: TableRules, profile: Any, missing: dict[str, float]
+) -> list[Failure]:
+    """Quarantine failures of every guarded column present in ``df`` and in the profile."""
+    failures: list[Failure] = []
+    limits = rules.guard_limits
+    for name in rules.guards:
+        if name not in df.columns or name not in profile.missing:
+            continue
+        rise = missing[name] - profile.missing[name]
+        if rise > limits.missing_rise:
+            failures.append(Failure(
+                "guard_missing", name, "quarantine",
+                f"guarded column: missing share rose from {profile.missing[name]:.2%} to "
+                f"{missing[name]:.2%} (limit +{limits.missing_rise:.0%})", round(missing[name], 4),
+            ))  # fmt: skip
+        kind = guard_kind(rules, name)
+        if kind == "categorical" and name in profile.shares:
+            failures += _share_failures(df[name], name, dict(profile.shares[name]), profile, rules)
+        elif kind == "numeric" and name in profile.edges:
+            failures += _psi_failure(df[name], name, profile, rules)
+    return failures
+
+
+def _share_failures(
+    values: pd.Series, name: str, expected: dict[Any, float], profile: Any, rules: TableRules
+) -> list[Failure]:
+    limits = rules.guard_limits
+    actual = values.value_counts(normalize=True, dropna=True).to_dict()
+    n, m = max(int(values.notna().sum()), 1), max(profile.row_count, 1)
+    moved = []
+    for value in sorted(set(expected) | set(actual), key=str):
+        before, now = expected.get(value, 0.0), actual.get(value, 0.0)
+        noise = limits.noise_sigmas * math.sqrt(max(before * (1 - before), 1e-12) * (1 / n + 1 / m))
+        allowed = max(limits.share_absolute, limits.share_relative * before, noise)
+        if abs(now - before) > allowed:
+            moved.append(f"{_label(value)}: {before:.2%} -> {now:.2%}")
+    if not moved:
+        return []
+    return [Failure(
+        "guard_shares", name, "quarantine",
+        f"guarded column: value shares moved beyond the limit against the reference month "
+        f"({'; '.join(moved)})", moved,
+    )]  # fmt: skip
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _psi_failure(values: pd.Series, name: str, profile: Any, rules: TableRules) -> list[Failure]:
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(numbers).all():
+        return []
+    value = psi(np.asarray(profile.shares[name]), bin_shares(numbers, profile.edges[name]))
+    if value < rules.guard_limits.psi:
+        return []
+    return [Failure(
+        "guard_shares", name, "quarantine",
+        f"guarded column: distribution shifted against the reference (PSI {value:.3f}, "
+        f"guard limit {rules.guard_limits.psi})", round(value, 4),
+    )]  # fmt: skip
+
+
+def format_failures(
+    df: pd.DataFrame, rules: TableRules, ids: Sequence[Any] | None
+) -> list[Failure]:
+    """A failure per column whose present values do not all match the declared format."""
+    failures = []
+    for name, pattern in rules.formats.items():
+        if name not in df.columns or df[name].dtype.kind not in "OUS":
+            continue
+        failure = _format_failure(df[name], name, pattern, rules, ids)
+        if failure is not None:
+            failures.append(failure)
+    return failures
+
+
+def _format_failure(
+    values: pd.Series, name: str, pattern: str, rules: TableRules, ids: Sequence[Any] | None
+) -> Failure | None:
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return None  # not all text: the type expectation reports it
+    anchored = f"^(?:{pattern})$"
+    bad = pc.invert(pc.fill_null(pc.match_substring_regex(text, anchored), True))
+    rows = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+    if rows.size == 0:
+        return None
+    share = rows.size / max(len(values), 1)
+    severity = "quarantine" if share > rules.value_tolerance else "warn"
+    shapes = list(dict.fromkeys(_shape(str(values.iloc[i])) for i in rows[:200]))[:MAX_SHAPES]
+    examples = [str(ids[i]) for i in rows[:MAX_EXAMPLES]] if ids is not None else []
+    return Failure(
+        "format", name, severity,  # type: ignore[arg-type]
+        f"values not in the declared format {pattern} (shapes seen: {', '.join(shapes)})",
+        shapes, int(rows.size), share, examples,
+    )  # fmt: skip
+
+
+def _shape(value: str) -> str:
+    """The value's shape with digits as 9 and letters as a/A: shows ``9.99999A+99`` (a
+    spreadsheet's scientific notation) without printing a phone number."""
+    shape = re.sub(r"[0-9]", "9", value[:40])
+    shape = re.sub(r"[A-Z]", "A", shape)
+    return re.sub(r"[a-z]", "a", shape)

@@ -1,0 +1,118 @@
+"""Identity continuity: do this month's ids and rows follow on from the reference month's?
+
+Ids and rows are compared as 64-bit hashes (pandas' fixed-key SipHash), kept sorted in the
+:class:`~validation.drift.ReferenceProfile`: 8 bytes per subscriber, no ids stored in clear.
+Three checks, each against :class:`~validation.rules.IdentityBand`:
+
+* the share of this month's ids seen in the reference month (an id-format change upstream,
+  lower-cased ids, another operator's file: all fall to near 0);
+* for each known-id list the caller passes (suppression list, contact history), how well it
+  matches this month against how well it matched the reference month;
+* the share of rows that repeat the reference month row for row (same id, same numbers):
+  last month's file re-sent under this month's label.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from validation.result import Failure
+from validation.rules import TableRules
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def hash_ids(values: Iterable[Any]) -> np.ndarray:
+    """Sorted distinct 64-bit hashes of the non-missing values, each read as text."""
+    series = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
+    present = series[series.notna()].astype(str).to_numpy(dtype=object)
+    return np.unique(pd.util.hash_array(present, categorize=False))
+
+
+def row_hashes(df: pd.DataFrame, rules: TableRules) -> np.ndarray | None:
+    """One hash per row over the id and every number column (never the month column), so
+    the same rows relabelled with another month hash the same; None without an id column."""
+    if rules.id_column not in df.columns:
+        return None
+    ids = df[rules.id_column].astype(object).where(df[rules.id_column].notna(), "")
+    combined = pd.util.hash_array(ids.astype(str).to_numpy(dtype=object), categorize=False)
+    for col in rules.columns:
+        if col.kind == "number" and col.name in df.columns:
+            part = pd.util.hash_array(df[col.name].to_numpy(dtype=float, na_value=np.nan))
+            combined = combined ^ (part + _GOLDEN + (combined << np.uint64(6)))
+    return combined
+
+
+def content_digest(rows: np.ndarray | None) -> str | None:
+    """SHA-256 of the sorted row hashes: equal for the same rows in any order or month."""
+    if rows is None:
+        return None
+    return hashlib.sha256(np.sort(rows).tobytes()).hexdigest()
+
+
+def _share_in(values: np.ndarray, sorted_pool: np.ndarray) -> float:
+    if values.size == 0 or sorted_pool.size == 0:
+        return 0.0
+    pos = np.searchsorted(sorted_pool, values).clip(max=sorted_pool.size - 1)
+    return float(np.mean(sorted_pool[pos] == values))
+
+
+def identity_failures(
+    ids: np.ndarray,
+    rows: np.ndarray | None,
+    ref_ids: np.ndarray | None,
+    ref_rows: np.ndarray | None,
+    rules: TableRules,
+    known_ids: Mapping[str, Sequence[Any]] | None = None,
+) -> tuple[list[Failure], dict[str, float]]:
+    """Failures of the three continuity checks and the numbers they were judged on."""
+    band, column = rules.identity, rules.id_column
+    failures: list[Failure] = []
+    numbers: dict[str, float] = {}
+    if ref_ids is None or ref_ids.size == 0 or ids.size == 0:
+        return failures, numbers
+    seen = numbers["ids_seen_in_reference"] = round(_share_in(ids, ref_ids), 4)
+    if seen < band.seen_min:
+        failures.append(Failure(
+            "identity_continuity", column, "quarantine",
+            f"only {seen:.1%} of this month's ids were seen in the reference month (band: at "
+            f"least {band.seen_min:.0%}); the id format changed upstream or this is another "
+            "population", seen,
+        ))  # fmt: skip
+    for name, values in (known_ids or {}).items():
+        failures += _list_failure(name, hash_ids(values), ids, ref_ids, band.list_ratio_min,
+                                  column, numbers)  # fmt: skip
+    if rows is not None and ref_rows is not None and ref_rows.size:
+        repeat = numbers["rows_repeating_reference"] = round(_share_in(rows, ref_rows), 4)
+        if repeat > band.repeat_max:
+            failures.append(Failure(
+                "repeated_month", column, "quarantine",
+                f"{repeat:.1%} of the rows repeat the reference month row for row (same id, "
+                f"same numbers; at most {band.repeat_max:.0%}): an earlier month re-sent", repeat,
+            ))  # fmt: skip
+    return failures, numbers
+
+
+def _list_failure(
+    name: str, listed: np.ndarray, ids: np.ndarray, ref_ids: np.ndarray, ratio_min: float,
+    column: str, numbers: dict[str, float],
+) -> list[Failure]:  # fmt: skip
+    if listed.size == 0:
+        return []
+    now, before = _share_in(listed, ids), _share_in(listed, ref_ids)
+    numbers[f"{name}_matched"], numbers[f"{name}_matched_reference"] = (
+        round(now, 4),
+        round(before, 4),
+    )
+    if before == 0 or now >= ratio_min * before:
+        return []
+    return [Failure(
+        "identity_continuity", column, "quarantine",
+        f"the {name} ({listed.size} ids) matches {now:.1%} of its ids this month against "
+        f"{before:.1%} in the reference month (band: at least {ratio_min:.0%} of it)", now,
+    )]  # fmt: skip
