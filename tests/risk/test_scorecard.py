@@ -103,7 +103,9 @@ def test_unfitted_clone_pickle_and_bad_parameters(fitted):
     again = pickle.loads(pickle.dumps(card))
     assert again.points(X.head(5)) == pytest.approx(card.points(X.head(5)))
     X2, y2 = make_credit(n=500)
-    with pytest.raises(ValueError, match="coding must be one of \\('step', 'woe', 'indicator'\\); got 'x'"):
+    with pytest.raises(
+        ValueError, match="coding must be one of \\('step', 'woe', 'indicator'\\); got 'x'"
+    ):
         Scorecard(coding="x").fit(X2, y2)
     with pytest.raises(TypeError, match="scaling must be a PDOScaling"):
         Scorecard(scaling={"pdo": 20}).fit(X2, y2)
