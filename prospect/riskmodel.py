@@ -5,6 +5,8 @@ never sees a column name of its own.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -56,21 +58,30 @@ def fit_score_regressor(
     return model.fit(frame.loc[known, spec.feature_columns], frame.loc[known, label])
 
 
+def reason_labels(spec: DatasetSpec, labels: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Readable name of every column for adverse-action reasons: the given ``labels``
+    (feature -> label), else the column's ``label`` in the spec when it has one, else its
+    description, else its name."""
+    given = labels or {}
+    return {
+        c.name: str(given.get(c.name) or getattr(c, "label", None) or c.description or c.name)
+        for c in spec.columns
+    }
+
+
 def score_frame(
-    scorecard: Scorecard, frame: pd.DataFrame, spec: DatasetSpec, *, n_reasons: int = 4
-) -> pd.DataFrame:
-    """Per subscriber: ``pd``, ``score_points``, ``risk_grade``, ``reasons`` (texts joined by
-    "; ") and ``points_<dimension>`` columns (dimension points + ``points_base`` = total)."""
+    scorecard: Scorecard, frame: pd.DataFrame, spec: DatasetSpec, *, n_reasons: int = 4,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Per subscriber: id, ``pd``, ``score_points``, ``grade``, ``reasons`` (list of str) and
+    ``points_<dimension>`` columns (dimension points + ``points_base`` = total; only
+    ``points_base`` for a spec without dimensions). The scorecard's :meth:`Scorecard.assess`
+    is the one scoring path; the bundle and the monthly run call it too."""
     X = frame[spec.feature_columns]
-    descriptions = {c.name: c.description or c.name for c in spec.columns}
-    reasons = scorecard.reason_codes(X, n=n_reasons, descriptions=descriptions)
-    dims = scorecard.score_by_dimension(X).add_prefix("points_")
     out = pd.DataFrame({spec.id_column: frame[spec.id_column].to_numpy()}, index=frame.index)
-    out["pd"] = scorecard.predict_proba(X)[:, 1]
-    out["score_points"] = dims.pop("points_total")
-    out["risk_grade"] = scorecard.grade(X)
-    out["reasons"] = reasons.apply(lambda r: "; ".join(t for t in r if t), axis=1)
-    return pd.concat([out, dims], axis=1)
+    scored = scorecard.assess(X, n_reasons=n_reasons, labels=reason_labels(spec, labels),
+                              dimensions=spec.dimensions() or None)  # fmt: skip
+    return pd.concat([out, scored], axis=1)
 
 
 def stability_frame(
@@ -89,7 +100,7 @@ def stability_profile(
     scorecard selected, binned on ``reference`` (its training rows), so a run can tell whether
     the population it scores has moved away from the one the points were fitted on."""
     features = list(scorecard.selected_)
-    points = scorecard.score(reference[spec.feature_columns])
+    points = scorecard.points(reference[spec.feature_columns])
     return StabilityProfile.build(stability_frame(reference, points, features), [SCORE, *features])
 
 
@@ -107,5 +118,5 @@ def stability(
     """PSI of the score and of every scorecard feature between a reference frame and a new
     month (score first, then worst first)."""
     profile = stability_profile(scorecard, reference, spec)
-    points = scorecard.score(current[spec.feature_columns])
+    points = scorecard.points(current[spec.feature_columns])
     return profile.report(stability_counts(profile, current, points))

@@ -7,17 +7,15 @@ million rows score in seconds rather than minutes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from prospect.model import PropensityModel
+from prospect.riskmodel import reason_labels
 from prospect.spec import DatasetSpec
-from prospect.training.scoring import PointsLookup, demand_and_drivers, dimension_points
+from prospect.training.scoring import demand_and_drivers, gc_paused
 from risk import Scorecard, StabilityProfile
-from risk.grades import assign_grades
 from segmentation import PersonaSegmenter
 
 
@@ -41,11 +39,6 @@ class ModelBundle:
     scorecard: Scorecard
     manifest: dict[str, Any] = field(default_factory=dict)
     stability_profile: StabilityProfile | None = None
-
-    @cached_property
-    def _points(self) -> PointsLookup:
-        descriptions = {c.name: c.description or c.name for c in self.spec.columns}
-        return PointsLookup(self.scorecard, descriptions)
 
     def assign_personas(self, df: pd.DataFrame) -> pd.DataFrame:
         """Id, ``persona`` (int id) and ``persona_name`` of every row, indexed like ``df``."""
@@ -73,16 +66,7 @@ class ModelBundle:
         return pd.concat([out, self._risk(df, n_reasons)], axis=1)
 
     def _risk(self, df: pd.DataFrame, n_reasons: int) -> pd.DataFrame:
-        lookup, scaling = self._points, self.scorecard.scaling_
-        codes = lookup.codes(df)
-        points, total = lookup.score(codes)
-        risk = pd.DataFrame(index=df.index)
-        risk["pd"] = 1.0 / (1.0 + np.exp((total - scaling.offset) / scaling.factor))
-        risk["score_points"] = total
-        risk["grade"] = assign_grades(total, self.scorecard.grade_cuts_)
-        risk["reasons"] = lookup.reasons(codes, n_reasons)
-        dims = dimension_points(points, lookup.features, self.scorecard.dimensions)
-        for name, values in dims.items():
-            risk[f"points_{name}"] = values
-        risk["points_base"] = self.scorecard.base_points_
-        return risk
+        """The scorecard's own scoring path (``Scorecard.assess``), worded from the spec."""
+        with gc_paused():
+            return self.scorecard.assess(df, n_reasons=n_reasons,
+                                         labels=reason_labels(self.spec))  # fmt: skip

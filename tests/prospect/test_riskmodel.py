@@ -18,15 +18,17 @@ def test_score_frame_gives_what_targeting_reads(fitted):
     card, spec, _, month = fitted
     out = riskmodel.score_frame(card, month, spec)
     dims = [f"points_{d}" for d in spec.dimensions() if d in card.dimensions]
-    assert out.columns[:5].tolist() == ["user_id", "pd", "score_points", "risk_grade", "reasons"]
+    assert out.columns[:5].tolist() == ["user_id", "pd", "score_points", "grade", "reasons"]
     assert set(dims) <= set(out.columns)
     assert out["user_id"].tolist() == month["user_id"].tolist()
     assert out["pd"].between(0, 1).all()
     parts = out.filter(like="points_").sum(axis=1)
     assert parts.to_numpy() == pytest.approx(out["score_points"].to_numpy())
     worst = out.loc[out["score_points"].idxmin(), "reasons"]
-    assert worst.count("points)") >= 2  # readable texts, from the spec's descriptions
-    assert set(out["risk_grade"]) == set("ABCDE")
+    assert len(worst) >= 2 and all(t.endswith("points)") for t in worst)
+    described = {c.description for c in spec.columns if c.description}
+    assert {t.split(":")[0] for t in worst} <= described  # worded from the spec's labels
+    assert set(out["grade"]) == set("ABCDE")
 
 
 def test_scorecard_uses_spec_features_and_ranks_risk(fitted):
@@ -52,8 +54,8 @@ def test_stability_profile_bins_the_score_and_the_features_the_scorecard_uses(fi
     profile = riskmodel.stability_profile(card, first, spec)
     assert profile.names == ["score", *card.selected_]
     assert sum(profile.counts["score"]) == len(first) == 4000
-    counts = riskmodel.stability_counts(profile, second, card.score(second[spec.feature_columns]))
-    halves = [riskmodel.stability_counts(profile, part, card.score(part[spec.feature_columns]))
+    counts = riskmodel.stability_counts(profile, second, card.points(second[spec.feature_columns]))
+    halves = [riskmodel.stability_counts(profile, part, card.points(part[spec.feature_columns]))
               for part in (second.iloc[:1500], second.iloc[1500:])]  # fmt: skip
     assert sum_counts(halves) == counts and sum(counts["score"]) == len(second)
     assert profile.report(counts).set_index("variable").loc["score", "status"] == "stable"

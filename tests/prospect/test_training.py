@@ -230,12 +230,12 @@ def test_score_matches_the_scorecard_and_propensity_model(latest):
     bundle, frame = latest
     scores = bundle.score(frame.iloc[:300])
     X = frame.iloc[:300][bundle.spec.feature_columns]
-    np.testing.assert_allclose(scores["score_points"], bundle.scorecard.score(X))
+    np.testing.assert_allclose(scores["score_points"], bundle.scorecard.points(X))
     np.testing.assert_allclose(scores["pd"], bundle.scorecard.predict_proba(X)[:, 1])
     expected_p = bundle.propensity.predict_proba(X)[:, 1]
     np.testing.assert_allclose(scores["p_demand"], expected_p, rtol=0, atol=2e-6)
     descriptions = {c.name: c.description for c in bundle.spec.columns}
-    expected = bundle.scorecard.reason_codes(X, n=4, descriptions=descriptions)
+    expected = bundle.scorecard.reason_codes(X, n=4, labels=descriptions)
     assert scores["reasons"].tolist() == [[t for t in r if t] for r in expected.to_numpy().tolist()]
     assert (scores["grade"].to_numpy() == bundle.scorecard.grade(X)).all()
 

@@ -23,11 +23,11 @@ def fitted():
     return card.fit(X, y), X, y
 
 
-@pytest.mark.parametrize("coding", ["woe", "indicator"])
+@pytest.mark.parametrize("coding", ["step", "woe", "indicator"])
 def test_score_and_pd_follow_the_pdo_scaling(coding):
     X, y = make_credit()
     card = Scorecard(coding=coding).fit(X, y)
-    score, pd_ = card.score(X), card.predict_proba(X)[:, 1]
+    score, pd_ = card.points(X), card.predict_proba(X)[:, 1]
     odds_good = (1 - pd_) / pd_
     assert score == pytest.approx(600 + 20 / math.log(2) * np.log(odds_good / 50))
     assert roc_auc_score(y, pd_) > 0.75
@@ -41,7 +41,7 @@ def test_points_table_sums_to_the_score(fitted):
     for feature in card.selected_:
         table = card.points_table_[card.points_table_["feature"] == feature]
         total += table["points"].iloc[idx[feature].iloc[0]]
-    assert card.score(row)[0] == pytest.approx(total)
+    assert card.points(row)[0] == pytest.approx(total)
 
 
 def test_woe_coding_gives_points_monotonic_in_the_bins():
@@ -55,7 +55,7 @@ def test_woe_coding_gives_points_monotonic_in_the_bins():
 def test_reason_codes_name_the_feature_that_costs_most(fitted):
     card, X, _ = fitted
     applicant = X.iloc[[0]].assign(utilisation=0.99, tenure=119.0, channel="a", income=5000.0)
-    codes = card.reason_codes(applicant, n=4, descriptions={"utilisation": "Credit used"})
+    codes = card.reason_codes(applicant, n=4, labels={"utilisation": "Credit used"})
     assert codes.columns.tolist() == ["reason_1", "reason_2", "reason_3", "reason_4"]
     assert codes.iloc[0, 0].startswith("Credit used: [")
     assert codes.iloc[0, 0].endswith("points)")
@@ -69,7 +69,7 @@ def test_dimension_points_plus_base_equal_the_total(fitted):
     assert list(dims.columns) == ["usage", "relationship", "other", "base", "total"]
     parts = dims.drop(columns="total").sum(axis=1)
     assert parts.to_numpy() == pytest.approx(dims["total"].to_numpy())
-    assert dims["total"].to_numpy() == pytest.approx(card.score(X.head(50)))
+    assert dims["total"].to_numpy() == pytest.approx(card.points(X.head(50)))
     with pytest.raises(ValueError, match="never saw"):
         card.score_by_dimension(X, {"x": ["nope"]})
 
@@ -98,12 +98,14 @@ def test_selection_drops_features_below_min_iv():
 def test_unfitted_clone_pickle_and_bad_parameters(fitted):
     card, X, _ = fitted
     with pytest.raises(NotFittedError):
-        Scorecard().score(X)
+        Scorecard().points(X)
     assert clone(card).get_params()["dimensions"] == DIMENSIONS
     again = pickle.loads(pickle.dumps(card))
-    assert again.score(X.head(5)) == pytest.approx(card.score(X.head(5)))
+    assert again.points(X.head(5)) == pytest.approx(card.points(X.head(5)))
     X2, y2 = make_credit(n=500)
-    with pytest.raises(ValueError, match="coding must be 'woe' or 'indicator'; got 'x'"):
+    with pytest.raises(
+        ValueError, match="coding must be one of \\('step', 'woe', 'indicator'\\); got 'x'"
+    ):
         Scorecard(coding="x").fit(X2, y2)
     with pytest.raises(TypeError, match="scaling must be a PDOScaling"):
         Scorecard(scaling={"pdo": 20}).fit(X2, y2)
