@@ -16,8 +16,13 @@ RISK_LABEL = "defaulted"
 
 
 def build_binner(spec: DatasetSpec) -> WOEBinner:
-    """Binner over the spec's feature columns, with its categorical columns as categories."""
-    return WOEBinner(features=spec.feature_columns, categorical_features=spec.categorical_features)
+    """Binner over the spec's feature columns, with its categorical columns as categories and
+    each column's missing-value sentinels and special values in bins of their own."""
+    return WOEBinner(
+        features=spec.feature_columns,
+        categorical_features=spec.categorical_features,
+        special_values=spec.special_value_map or None,
+    )
 
 
 def build_scorecard(spec: DatasetSpec, *, n_grades: int = 5) -> Scorecard:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from prospect.exceptions import DataReadError
+from prospect.exceptions import DataReadError, SpecError
 from prospect.io.coerce import coerce_column, kind_of
 from prospect.io.encoding import detect_encoding
 from prospect.io.headers import HeaderMap, map_headers, optional_columns
@@ -53,9 +53,14 @@ def read_batch(path: Path, spec: DatasetSpec, *, month: str | None = None) -> pd
     """
     path = Path(path)
     if _is_parquet(path):
-        return read_parquet_batch(path, spec, optional_columns(spec, month), month)
-    raw, hmap = _read_csv(path, spec, month)
-    return _canonical(raw, hmap, spec, path, month)
+        frame = read_parquet_batch(path, spec, optional_columns(spec, month), month)
+    else:
+        raw, hmap = _read_csv(path, spec, month)
+        frame = _canonical(raw, hmap, spec, path, month)
+    try:  # derived columns are computed once, here, so gate, models and reports share them
+        return spec.add_derived(frame)
+    except SpecError as exc:
+        raise DataReadError(f"{path}: {exc}") from exc
 
 
 def _check_file(path: Path) -> None:
