@@ -16,6 +16,7 @@ import pandas as pd
 
 Vocabulary = Mapping[str, tuple[str, str]]
 TYPICAL = "typical subscribers"
+MAX_LENGTH = 64  # what a list, a chart label and the store's persona column hold
 
 
 def _phrase(feature: str, delta: float, vocabulary: Vocabulary) -> str:
@@ -66,16 +67,28 @@ def name_personas(
     ranked = {
         int(p): _ranked_phrases(deltas.loc[p], vocab, min_effect, max_terms) for p in deltas.index
     }
-    names = {p: ", ".join(phrases[:max_terms]) or TYPICAL for p, phrases in ranked.items()}
+    names = {p: _joined(phrases[:max_terms]) for p, phrases in ranked.items()}
     for persona, name in sorted(names.items()):
         clashes = [p for p, other in names.items() if other == name and p != persona]
         if not clashes:
             continue
-        longer = ", ".join(ranked[persona][: max_terms + 1])
+        longer = _joined(ranked[persona][: max_terms + 1])
         taken = set(names.values()) - {name}
         names[persona] = (
             longer
-            if longer and longer not in taken and longer != name
-            else (f"{name} (persona {persona})")
+            if ranked[persona] and longer not in taken and longer != name
+            else _numbered(name, persona)
         )
     return names
+
+
+def _joined(phrases: list[str]) -> str:
+    """Phrases joined by commas, dropping the weakest until the name fits :data:`MAX_LENGTH`."""
+    while len(phrases) > 1 and len(", ".join(phrases)) > MAX_LENGTH:
+        phrases = phrases[:-1]
+    return (", ".join(phrases) or TYPICAL)[:MAX_LENGTH]
+
+
+def _numbered(name: str, persona: int) -> str:
+    suffix = f" (persona {persona})"
+    return name[: MAX_LENGTH - len(suffix)] + suffix

@@ -125,13 +125,16 @@ def _blocks(
         return batches, _id_header(names, spec, path, month)
     encoding = detect_encoding(path)
     with open(path, encoding=encoding, newline="") as text:
-        names = next(csv.reader(text), [])
+        names = next(csv.reader(text, delimiter=spec.csv_separator), [])
     read = pacsv.ReadOptions(encoding=encoding, block_size=CSV_BLOCK_BYTES)
+    parse = pacsv.ParseOptions(delimiter=spec.csv_separator)
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True
     )
     try:
-        reader = pacsv.open_csv(path, read_options=read, convert_options=convert)
+        reader = pacsv.open_csv(
+            path, read_options=read, parse_options=parse, convert_options=convert
+        )
     except (pa.ArrowException, OSError) as exc:
         raise DataReadError(f"{path}: malformed CSV: {exc}") from exc
     return iter(reader), _id_header(names, spec, path, month)

@@ -31,8 +31,10 @@ REQUIRED = (
     "user_id", "msisdn", "persona", "persona_name", "p_demand", "pd", "score_points",
     "drivers", "reasons",
 )  # fmt: skip
+# A target's persona is its name everywhere downstream (store, API, CSV, review page, quotas,
+# persona mix); the segmenter's id stays beside it as ``persona_id``.
 TARGET_COLUMNS = (
-    "rank", "user_id", "msisdn", "persona", "persona_name", "p_demand", "pd", "score_points",
+    "rank", "user_id", "msisdn", "persona", "persona_id", "p_demand", "pd", "score_points",
     "expected_value", "is_control", "drivers", "reasons",
 )  # fmt: skip
 
@@ -133,6 +135,7 @@ def _targets(chosen: pd.DataFrame, config: CampaignConfig, campaign_key: str) ->
         ranked["user_id"], ranked["persona_name"], campaign_key=campaign_key,
         share=config.control_share,
     )  # fmt: skip
+    ranked = ranked.rename(columns={"persona": "persona_id", "persona_name": "persona"})
     return ranked.loc[:, list(TARGET_COLUMNS)]
 
 

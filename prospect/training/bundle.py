@@ -44,7 +44,7 @@ class ModelBundle:
 
     @cached_property
     def _points(self) -> PointsLookup:
-        descriptions = {c.name: c.description or c.name for c in self.spec.columns}
+        descriptions = {c.name: c.readable for c in self.spec.columns}
         return PointsLookup(self.scorecard, descriptions)
 
     def assign_personas(self, df: pd.DataFrame) -> pd.DataFrame:

@@ -158,7 +158,7 @@ def test_list_respects_eligibility_budget_and_ceilings(seed, budget):
     assert (rows.is_blacklisted == 0).all() and (rows.has_card == 0).all()
     assert (targets.pd <= 0.25).all()
     assert (targets.p_demand * targets.pd).sum() <= 0.06 * targets.p_demand.sum() + 1e-9
-    shares = targets.persona_name.value_counts() / len(targets)
+    shares = targets.persona.value_counts() / len(targets)
     assert shares.max() <= 0.5 + 1e-9 and shares.get("senior", 0) >= 0.2 - 1e-9
 
 
@@ -169,10 +169,14 @@ def test_same_inputs_give_the_same_bytes_whatever_the_row_order():
     second = build_campaign(shuffled, config(), campaign_key="k", rules=RULES, as_of=AS_OF)
     assert first.targets.to_csv(index=False).encode() == second.targets.to_csv(index=False).encode()
     assert list(first.targets.columns) == [
-        "rank", "user_id", "msisdn", "persona", "persona_name", "p_demand", "pd",
+        "rank", "user_id", "msisdn", "persona", "persona_id", "p_demand", "pd",
         "score_points", "expected_value", "is_control", "drivers", "reasons",
     ]  # fmt: skip
     assert first.targets.expected_value.is_monotonic_decreasing
+    # a target's persona is its name (what quotas, the mix, the store and the page show)
+    names = dict(zip(scored.user_id, scored.persona_name, strict=True))
+    assert first.targets.persona.tolist() == first.targets.user_id.map(names).tolist()
+    assert set(first.summary["persona_mix"]) == set(first.targets.persona)
 
 
 def test_shortlists_of_partitions_give_the_same_campaign():
@@ -195,7 +199,7 @@ def test_control_group_is_a_stratified_deterministic_share():
     cfg = config(budget={"contacts": 200}, quotas={}, risk={})
     one = build_campaign(scored, cfg, campaign_key="2026-03", rules=RULES, as_of=AS_OF).targets
     other = build_campaign(scored, cfg, campaign_key="2026-04", rules=RULES, as_of=AS_OF).targets
-    for _, group in one.groupby("persona_name"):
+    for _, group in one.groupby("persona"):
         assert group.is_control.sum() == int(np.floor(0.1 * len(group) + 0.5))
     assert set(one.user_id) == set(other.user_id)
     assert set(one.user_id[one.is_control]) != set(other.user_id[other.is_control])
