@@ -8,7 +8,9 @@ Calibration does not always help: on a well-specified booster a sigmoid can make
 ``"auto"``, :func:`choose_calibration` fits one booster on part of the rows and scores the
 other part uncalibrated, with a sigmoid and with isotonic regression (each calibrator fitted on
 one half of the held-out rows and judged on the other, both ways); a calibration is chosen only
-when it lowers both Brier and log-loss, else the model stays uncalibrated (one booster).
+when it lowers log-loss and lowers Brier by at least :data:`MIN_BRIER_GAIN` (relative: smaller
+gains are within the noise of one held-out fold and not worth a booster per calibration fold),
+else the model stays uncalibrated (one booster).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 
 CALIBRATIONS = ("auto", "isotonic", "sigmoid", None)
 HELD_OUT_SHARE = 0.25
+MIN_BRIER_GAIN = 0.005
 _EPS = 1e-6
 
 
@@ -87,15 +90,16 @@ def choose_calibration(
     base = candidates["none"]
     better = [
         m for m in ("sigmoid", "isotonic")
-        if candidates[m]["brier"] < base["brier"] and candidates[m]["log_loss"] < base["log_loss"]
+        if candidates[m]["brier"] < (1 - MIN_BRIER_GAIN) * base["brier"]
+        and candidates[m]["log_loss"] < base["log_loss"]
     ]  # fmt: skip
     chosen = min(better, key=lambda m: candidates[m]["brier"]) if better else "none"
     reason = (
         f"{chosen} lowers held-out Brier {base['brier']:.4f} -> {candidates[chosen]['brier']:.4f}"
         f" and log-loss {base['log_loss']:.4f} -> {candidates[chosen]['log_loss']:.4f}"
         if better
-        else "no calibration lowers both held-out Brier and log-loss; the booster's own "
-        "probabilities are kept"
+        else f"no calibration lowers held-out log-loss and Brier by {MIN_BRIER_GAIN:.1%} or more;"
+        " the booster's own probabilities are kept"
     )
     return {
         "chosen": chosen, "reason": reason, "held_out_rows": len(held_idx),
