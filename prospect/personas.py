@@ -1,80 +1,66 @@
 """Personas for a dataset spec: which columns a marketer segments on, and the words for them.
 
-The segmentation library knows nothing of subscriber data; this module picks the columns from
-the spec and supplies the vocabulary that turns "app_video_count well above average" into
-"heavy-video streamers".
+The segmentation library knows nothing of any table; this module takes the persona columns and
+the words from the spec (``personas:`` and each column's ``words``, ``title``), so a bank's own
+table gets names such as "young, single, low balance" rather than raw column names.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from prospect.spec import DatasetSpec
+from prospect.spec import ColumnSpec, DatasetSpec
 from segmentation import PersonaSegmenter
-
-# Behaviour and value columns a marketer plans campaigns around. Left out on purpose:
-# risk flags (blacklist, arrears, 4G-unhealthy: the scorecard's job, not a persona),
-# region (geography is a campaign filter, not a lifestyle), and near-duplicates
-# (avg_spend_6m ~ bill_amount, data_up_gb ~ data_down_gb, last_payment_amount).
-SUBSCRIBER_NUMERIC = (
-    "age", "tenure_months", "bill_amount", "data_down_gb", "voice_minutes",
-    "call_circle_size", "mall_visits_3m_avg", "app_shopping_count", "app_video_count",
-    "app_finance_count", "app_flight_count", "app_travel_count",
-)  # fmt: skip
-# Booleans enter as 0/1 numeric columns: their persona mean is a share a marketer can read.
-SUBSCRIBER_BOOLEAN = ("is_student", "has_5g_handset", "frequent_mall_visitor")
-SUBSCRIBER_CATEGORICAL = ("plan_tier", "handset_price_band", "fee_sensitivity")
-
-SUBSCRIBER_VOCABULARY: dict[str, tuple[str, str]] = {
-    "age": ("young", "older"),
-    "tenure_months": ("newcomers", "long-standing customers"),
-    "bill_amount": ("low-spend", "high-spend"),
-    "data_down_gb": ("light data users", "heavy data users"),
-    "voice_minutes": ("rare callers", "heavy callers"),
-    "call_circle_size": ("small-circle", "well-connected"),
-    "mall_visits_3m_avg": ("stay-at-home", "mall-goers"),
-    "frequent_mall_visitor": ("", "mall regulars"),
-    "app_shopping_count": ("offline shoppers", "online shoppers"),
-    "app_video_count": ("light video", "heavy-video streamers"),
-    "app_finance_count": ("", "finance-app users"),
-    "app_flight_count": ("", "frequent flyers"),
-    "app_travel_count": ("", "travellers"),
-    "is_student": ("", "students"),
-    "has_5g_handset": ("4G-handset holders", "5G-handset owners"),
-    "plan_tier=5g_basic": ("", "basic-plan"),
-    "plan_tier=5g_plus": ("", "plus-plan"),
-    "plan_tier=5g_premium": ("", "premium-plan"),
-    "plan_tier=5g_family": ("", "family-plan"),
-    "plan_tier=5g_business": ("", "business-plan"),
-    "handset_price_band=lt1k": ("", "budget-phone"),
-    "handset_price_band=gt6k": ("", "flagship-phone"),
-    "handset_price_band=4k_6k": ("", "premium-phone"),
-    "handset_price_band=missing": ("", "unknown-handset"),
-    "fee_sensitivity=1": ("", "price-sensitive"),
-    "fee_sensitivity=5": ("", "price-insensitive"),
-}
 
 
 def persona_columns(spec: DatasetSpec) -> tuple[list[str], list[str]]:
     """Numeric (booleans included, as 0/1) and categorical columns to segment on.
 
-    For ``subscriber_5g`` the marketer-meaningful subset above; for any other spec every
-    numeric and boolean feature, and every categorical feature.
+    The spec's ``personas:`` lists when given, else every numeric and boolean feature and
+    every categorical feature.
     """
-    names = {c.name for c in spec.columns if c.is_feature}
-    preferred = [*SUBSCRIBER_NUMERIC, *SUBSCRIBER_BOOLEAN]
-    numeric = [c for c in preferred if c in names]
-    categorical = [c for c in SUBSCRIBER_CATEGORICAL if c in names]
-    if not numeric or not categorical:
-        numeric = [*spec.numeric_features, *spec.boolean_features]
-        categorical = list(spec.categorical_features)
-    return numeric, categorical
+    if spec.personas.numeric or spec.personas.categorical:
+        return list(spec.personas.numeric), list(spec.personas.categorical)
+    return [*spec.numeric_features, *spec.boolean_features], list(spec.categorical_features)
+
+
+def _title(col: ColumnSpec) -> str:
+    """A short noun for the column: its title, else its name in words (not the description,
+    which is a sentence)."""
+    return col.title or col.name.replace("_", " ")
+
+
+def _numeric_words(col: ColumnSpec) -> tuple[str, str]:
+    if col.words is not None and (col.words.low or col.words.high):
+        return col.words.low, col.words.high
+    if col.role == "boolean":
+        return "", _title(col)
+    return f"low {_title(col)}", f"high {_title(col)}"
+
+
+def _category_words(col: ColumnSpec) -> dict[str, tuple[str, str]]:
+    """``"column=level"`` entries: the spec's word, else "<title> <level>" for known levels."""
+    words = dict(col.words.values) if col.words is not None else {}
+    levels = [str(v) for v in col.allowed or []]
+    out = {f"{col.name}={lvl}": ("", f"{_title(col)} {lvl}") for lvl in levels}
+    out.update({f"{col.name}={lvl}": ("", word) for lvl, word in words.items()})
+    return out
+
+
+def persona_vocabulary(spec: DatasetSpec) -> dict[str, tuple[str, str]]:
+    """Words for every persona column: ``column -> (low, high)`` and
+    ``column=level -> ("", word)``, from the spec's ``words`` and ``title``."""
+    numeric, categorical = persona_columns(spec)
+    vocabulary = {name: _numeric_words(spec.column(name)) for name in numeric}
+    for name in categorical:
+        vocabulary.update(_category_words(spec.column(name)))
+    return vocabulary
 
 
 def build_segmenter(spec: DatasetSpec, **params: Any) -> PersonaSegmenter:
     """A :class:`~segmentation.PersonaSegmenter` on the spec's persona columns, with the
-    subscriber vocabulary; ``params`` set any other segmenter parameter (``n_clusters``,
+    spec's words; ``params`` set any other segmenter parameter (``n_clusters``,
     ``random_state`` ...)."""
     numeric, categorical = persona_columns(spec)
-    params.setdefault("vocabulary", SUBSCRIBER_VOCABULARY)
+    params.setdefault("vocabulary", persona_vocabulary(spec))
     return PersonaSegmenter(numeric_columns=numeric, categorical_columns=categorical, **params)

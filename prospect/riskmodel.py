@@ -18,8 +18,13 @@ RISK_LABEL = "defaulted"
 
 
 def build_binner(spec: DatasetSpec) -> WOEBinner:
-    """Binner over the spec's feature columns, with its categorical columns as categories."""
-    return WOEBinner(features=spec.feature_columns, categorical_features=spec.categorical_features)
+    """Binner over the spec's feature columns, with its categorical columns as categories and
+    each column's missing-value sentinels and special values in bins of their own."""
+    return WOEBinner(
+        features=spec.feature_columns,
+        categorical_features=spec.categorical_features,
+        special_values=spec.special_value_map or None,
+    )
 
 
 def build_scorecard(spec: DatasetSpec, *, n_grades: int = 5) -> Scorecard:
@@ -60,13 +65,10 @@ def fit_score_regressor(
 
 def reason_labels(spec: DatasetSpec, labels: Mapping[str, str] | None = None) -> dict[str, str]:
     """Readable name of every column for adverse-action reasons: the given ``labels``
-    (feature -> label), else the column's ``label`` in the spec when it has one, else its
-    description, else its name."""
+    (feature -> label), else the column's readable name in the spec (title, else
+    description, else name)."""
     given = labels or {}
-    return {
-        c.name: str(given.get(c.name) or getattr(c, "label", None) or c.description or c.name)
-        for c in spec.columns
-    }
+    return {c.name: str(given.get(c.name) or c.readable) for c in spec.columns}
 
 
 def score_frame(

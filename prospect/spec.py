@@ -12,14 +12,30 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from prospect.exceptions import SpecError
+from prospect.expressions import Expression
 
 Role = Literal["id", "month", "numeric", "categorical", "boolean", "label", "pii"]
 DType = Literal["string", "int", "float", "bool"]
 FEATURE_ROLES = ("numeric", "categorical", "boolean")
+RULE_PARAMETERS = ("min_age",)  # campaign-config values an eligibility rule may read
+
+
+class PersonaWords(BaseModel):
+    """Words a persona name uses for a column: ``low`` and ``high`` for a numeric or boolean
+    column well below or above average, ``values`` for a categorical column's categories
+    (an empty word means "never name a persona by this")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    low: str = ""
+    high: str = ""
+    values: dict[str, str] = Field(default_factory=dict)
 
 
 class ColumnSpec(BaseModel):
@@ -40,6 +56,12 @@ class ColumnSpec(BaseModel):
     dimension: str | None = None
     label_kind: Literal["binary", "regression"] | None = None
     description: str = ""
+    title: str = ""
+    title_zh: str = ""
+    words: PersonaWords | None = None
+    missing_values: list[float] = Field(default_factory=list)
+    special_values: list[float] = Field(default_factory=list)
+    derive: str | None = None
 
     @model_validator(mode="after")
     def _check_domain(self) -> ColumnSpec:
@@ -47,11 +69,74 @@ class ColumnSpec(BaseModel):
             raise ValueError(f"column {self.name!r}: min {self.min} is above max {self.max}")
         if self.role == "label" and self.label_kind is None:
             raise ValueError(f"column {self.name!r}: a label needs label_kind binary|regression")
+        if (self.missing_values or self.special_values) and self.role != "numeric":
+            raise ValueError(
+                f"column {self.name!r}: missing_values and special_values need role numeric; "
+                f"got {self.role!r}"
+            )
+        if self.derive is not None and (self.required or self.role not in ("numeric", "boolean")):
+            raise ValueError(
+                f"column {self.name!r}: a derived column is computed, not read: it needs "
+                f"required: false and role numeric or boolean"
+            )
         return self
+
+    @property
+    def readable(self) -> str:
+        """What a marketer or reviewer calls the column: its title, else its description."""
+        return self.title or self.description or self.name.replace("_", " ")
 
     @property
     def is_feature(self) -> bool:
         return self.role in FEATURE_ROLES and self.feature
+
+
+class LabelRoles(BaseModel):
+    """Which label column the propensity model learns (``demand``), which the scorecard learns
+    (``risk``), and an optional credit score (``score``). A table may carry only one of
+    demand and risk; the product then says what it does without the other."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    demand: str | None = None
+    risk: str | None = None
+    score: str | None = None
+
+
+class EligibilityRule(BaseModel):
+    """Who may be contacted: ``require`` must hold for a row, else the row is excluded with
+    ``name`` as its reason. A missing value never satisfies a comparison, so an unknown
+    verification or age is a reason not to contact. ``min_age`` of the campaign config may be
+    used as a name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    require: str
+    description: str = ""
+
+    @cached_property
+    def expression(self) -> Expression:
+        return Expression(self.require, where=f"eligibility rule {self.name!r}")
+
+
+class Eligibility(BaseModel):
+    """Rules applied in order (the first failing one is the row's reason), and the column the
+    opt-out list holds values of (``opt_out_key``; the id column when not given)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rules: list[EligibilityRule] = Field(default_factory=list)
+    opt_out_key: str | None = None
+
+
+class PersonaColumns(BaseModel):
+    """The columns personas are built on; every feature when not given."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    numeric: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
 
 
 class CrossFieldRule(BaseModel):
@@ -113,6 +198,9 @@ class DatasetSpec(BaseModel):
     month_column: str | None = None
     cross_field_rules: list[CrossFieldRule] = Field(default_factory=list)
     csv_separator: str = Field(default=",", min_length=1, max_length=1)
+    labels: LabelRoles = LabelRoles()
+    eligibility: Eligibility = Eligibility()
+    personas: PersonaColumns = PersonaColumns()
     columns: list[ColumnSpec]
     guards: GuardSpec = Field(default_factory=GuardSpec)
 
@@ -136,7 +224,43 @@ class DatasetSpec(BaseModel):
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"guards.formats.{ref}: not a regular expression: {exc}") from exc
+        self._check_labels()
+        self._check_expressions(names)
+        for name in [*self.personas.numeric, *self.personas.categorical]:
+            if name not in names or not self.column(name).is_feature:
+                raise ValueError(f"personas names {name!r}, which is not a feature column")
         return self
+
+    def _check_labels(self) -> None:
+        for role, name in self.labels.model_dump().items():
+            if name is None:
+                continue
+            if name not in self.label_columns:
+                raise ValueError(
+                    f"labels.{role} must be one of the label columns {self.label_columns}; "
+                    f"got {name!r}"
+                )
+            kind = self.column(name).label_kind
+            if role != "score" and kind != "binary":
+                raise ValueError(f"labels.{role} {name!r} must be a binary label; got {kind}")
+
+    def _check_expressions(self, names: set[str]) -> None:
+        """Every derived column and rule parses and reads only known names (SpecError)."""
+        seen = set(names) - {c.name for c in self.columns if c.derive}
+        for col in self.columns:  # a derived column may use the derived columns above it
+            if col.derive is not None:
+                where = f"derived column {col.name!r}"
+                Expression(col.derive, where=where).check_names(seen)
+                seen.add(col.name)
+        rule_names = [rule.name for rule in self.eligibility.rules]
+        twice = sorted({n for n in rule_names if rule_names.count(n) > 1})
+        if twice:
+            raise ValueError(f"eligibility rule names must be unique; {twice} appear twice")
+        for rule in self.eligibility.rules:
+            rule.expression.check_names(names | set(RULE_PARAMETERS))
+        key = self.eligibility.opt_out_key
+        if key is not None and key not in names:
+            raise ValueError(f"eligibility.opt_out_key {key!r} is not a column of the spec")
 
     def column(self, name: str) -> ColumnSpec:
         for col in self.columns:
@@ -182,6 +306,58 @@ class DatasetSpec(BaseModel):
             for alias in col.aliases:
                 out[alias.strip()] = col.name
         return out
+
+    @cached_property
+    def derived_columns(self) -> list[tuple[str, Expression]]:
+        """Computed columns in spec order, each with its parsed expression."""
+        return [
+            (c.name, Expression(c.derive, where=f"derived column {c.name!r}"))
+            for c in self.columns
+            if c.derive is not None
+        ]
+
+    def add_derived(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with every derived column computed (in place, once, after reading)."""
+        for name, expression in self.derived_columns:
+            try:
+                value = expression.evaluate(frame)
+                frame[name] = (
+                    pd.to_numeric(value, errors="raise")
+                    if isinstance(value, pd.Series)
+                    else float(value)
+                )
+            except (TypeError, ValueError) as exc:
+                raise SpecError(f"{expression.where}: {expression.text!r} failed: {exc}") from exc
+            frame[name] = frame[name].astype(float).replace([np.inf, -np.inf], np.nan)
+        return frame
+
+    @cached_property
+    def missing_value_map(self) -> dict[str, list[float]]:
+        """Sentinels meaning "unknown" per numeric feature (the propensity model's NaN)."""
+        return {
+            c.name: list(c.missing_values)
+            for c in self.columns
+            if c.missing_values and c.is_feature
+        }
+
+    @cached_property
+    def special_value_map(self) -> dict[str, list[float]]:
+        """Values the scorecard's binner keeps in bins of their own: sentinels and specials."""
+        return {
+            c.name: sorted({*c.missing_values, *c.special_values})
+            for c in self.columns
+            if (c.missing_values or c.special_values) and c.is_feature
+        }
+
+    @property
+    def opt_out_key(self) -> str:
+        return self.eligibility.opt_out_key or self.id_column
+
+    @cached_property
+    def eligibility_columns(self) -> list[str]:
+        """Columns the eligibility rules read, in spec order."""
+        used = set().union(*(r.expression.names for r in self.eligibility.rules))
+        return [c.name for c in self.columns if c.name in used]
 
     def dimensions(self) -> dict[str, list[str]]:
         """Feature columns grouped by their scorecard dimension (identity, loyalty, ...)."""

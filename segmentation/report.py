@@ -1,5 +1,10 @@
 """Persona report: one HTML page with persona sizes, a heat map of standardised profile values
-and the profile table, charts embedded as base64 PNGs so the file travels alone."""
+and the profile table, charts embedded as base64 PNGs so the file travels alone.
+
+Names and columns may be in any language (a spec's words can be Chinese); the page's text shows
+them as they are, and a chart label the plotting font cannot draw falls back to the persona id
+or a numbered column, so a chart never carries empty boxes.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment
 from markupsafe import Markup
+from matplotlib import font_manager, ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -48,10 +54,24 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _drawable(text: str) -> bool:
+    """Whether the default plotting font has a glyph for every character of ``text``."""
+    path = font_manager.findfont(font_manager.FontProperties())
+    charmap = ft2font.FT2Font(path).get_charmap()
+    return all(ord(ch) in charmap or ch.isspace() for ch in text)
+
+
+def _label(text: str, fallback: str) -> str:
+    return text if _drawable(text) else fallback
+
+
 def _sizes_png(profiles: pd.DataFrame) -> str:
     fig = Figure(figsize=(8, 0.5 + 0.4 * len(profiles)))
     ax = fig.add_subplot()
-    labels = [f"{p}: {n}" for p, n in zip(profiles["persona"], profiles["name"], strict=True)]
+    labels = [
+        _label(f"{p}: {n}", f"persona {p}")
+        for p, n in zip(profiles["persona"], profiles["name"], strict=True)
+    ]
     ax.barh(labels, profiles["size"], color="#4878a8")
     ax.invert_yaxis()
     ax.set_xlabel("subscribers")
@@ -65,7 +85,8 @@ def _heatmap_png(deltas: pd.DataFrame) -> str:
     ax = fig.add_subplot()
     limit = max(float(np.nanmax(np.abs(values))), 0.5) if values.size else 1.0
     image = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
-    ax.set_xticks(range(values.shape[1]), list(deltas.columns), rotation=60, ha="right")
+    columns = [_label(str(c), f"column {i + 1}") for i, c in enumerate(deltas.columns)]
+    ax.set_xticks(range(values.shape[1]), columns, rotation=60, ha="right")
     ax.set_yticks(range(values.shape[0]), [str(i) for i in deltas.index])
     ax.set_ylabel("persona")
     fig.colorbar(image, ax=ax, label="standardised difference")

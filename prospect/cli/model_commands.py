@@ -55,6 +55,7 @@ def train_command(
                       f"{time.perf_counter() - started:.0f} s to {result.directory}",
                       soft_wrap=True, markup=False)  # fmt: skip
         _print_metrics(result.manifest["metrics"])
+        _print_calibration(result.manifest.get("calibration_choice"))
     if promote:
         promote_command(result.version)
     elif result.created:
@@ -73,6 +74,18 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
     ratio = metrics.get("oracle_pr_auc_ratio")
     if ratio is not None:
         console.print(f"propensity PR-AUC / oracle PR-AUC: {ratio:.3f}", markup=False)
+
+
+def _print_calibration(report: dict[str, Any] | None) -> None:
+    """What calibration the propensity model chose on held-out rows, and why."""
+    if report is None:
+        return
+    figures = ", ".join(
+        f"{name} Brier {c['brier']:.4f} log-loss {c['log_loss']:.4f}"
+        for name, c in report["candidates"].items()
+    )
+    console.print(f"calibration: {report['chosen']} ({report['reason']}; held-out "
+                  f"{report['held_out_rows']} rows: {figures})", markup=False)  # fmt: skip
 
 
 @app.command("promote")

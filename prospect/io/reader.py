@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from prospect.exceptions import DataReadError
+from prospect.exceptions import DataReadError, SpecError
 from prospect.io.arrowframe import canonical_frame
 from prospect.io.csvfile import open_csv
 from prospect.io.headers import map_headers, optional_columns
@@ -52,8 +52,13 @@ def read_batch(path: Path, spec: DatasetSpec, *, month: str | None = None) -> pd
     """
     path = Path(path)
     if _is_parquet(path):
-        return read_parquet_batch(path, spec, optional_columns(spec, month), month)
-    return _read_csv(path, spec, month)
+        frame = read_parquet_batch(path, spec, optional_columns(spec, month), month)
+    else:
+        frame = _read_csv(path, spec, month)
+    try:  # derived columns are computed once, here, so gate, models and reports share them
+        return spec.add_derived(frame)
+    except SpecError as exc:
+        raise DataReadError(f"{path}: {exc}") from exc
 
 
 def _check_file(path: Path) -> None:

@@ -14,13 +14,14 @@ import pandas as pd
 
 from prospect import registry
 from prospect.settings import Settings
-from prospect.spec import DatasetSpec
+from prospect.spec import DatasetSpec, load_spec
+from prospect.targeting.eligibility import OPT_OUT_COLUMN
 from risk import StabilityProfile
 
 logger = logging.getLogger(__name__)
 
 SCORE_COLUMNS = ("persona", "persona_name", "p_demand", "drivers", "pd", "score_points", "reasons")
-ELIGIBILITY_COLUMNS = ("msisdn", "real_name_verified", "age", "is_blacklisted", "has_card")
+CONTACT_COLUMN = "msisdn"  # the number a channel dials; missing when the table has none
 _LOADED: dict[tuple[str, str], Scorer] = {}
 _KEEP = 2  # model versions kept in memory per process
 
@@ -51,15 +52,25 @@ def load_scorer(settings: Settings, model_version: str) -> Scorer:
     return _LOADED[key]
 
 
+def run_spec(scorer: Scorer, fallback: str) -> DatasetSpec:
+    """The spec a run reads its batch with: the one recorded in the model bundle it scores
+    with, so a bundle trained on a bank's table runs on that table's batches; ``fallback``
+    (the plan's spec name) only for a scorer that records none."""
+    spec = getattr(scorer, "spec", None)
+    return spec if isinstance(spec, DatasetSpec) else load_spec(fallback)
+
+
 def scored_frame(scorer: Scorer, frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    """One row per subscriber: id, the eligibility fields and the bundle's scores."""
+    """One row per subscriber: id, contact number, the columns the spec's eligibility rules
+    read, the opt-out key and the bundle's scores."""
     scores = scorer.score(frame)
     missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
     if missing:
         raise ValueError(f"the model bundle's scores lack column(s) {missing}.")
     out = pd.DataFrame({"user_id": frame[spec.id_column].astype(str).to_numpy()})
-    for col in ELIGIBILITY_COLUMNS:
+    for col in (CONTACT_COLUMN, *spec.eligibility_columns):
         out[col] = frame[col].to_numpy() if col in frame.columns else float("nan")
+    out[OPT_OUT_COLUMN] = frame[spec.opt_out_key].astype(str).to_numpy()
     for col in SCORE_COLUMNS:
         out[col] = scores[col].to_numpy()
     return out

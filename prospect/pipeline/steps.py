@@ -31,11 +31,11 @@ from prospect.pipeline.plan import (
     write_json_atomic,
     write_parquet_atomic,
 )
-from prospect.pipeline.scoring import load_scorer, scored_frame
+from prospect.pipeline.scoring import load_scorer, run_spec, scored_frame
 from prospect.pipeline.state import get_state, mark, reached, run_session
 from prospect.quality import gate_batch
 from prospect.settings import Settings
-from prospect.spec import load_spec
+from prospect.spec import DatasetSpec
 from prospect.store import Run, save_campaign, set_run_status
 from prospect.targeting import CampaignList, build_campaign, shortlist, write_campaign_summary
 from prospect.targeting.eligibility import count_reasons, exclusion_reasons
@@ -47,6 +47,11 @@ logger = logging.getLogger(__name__)
 def shortlist_marker(settings: Settings, run_id: str, index: int) -> Path:
     """The JSON a scored partition leaves last: its presence means the partition is done."""
     return run_dir(settings, run_id) / "shortlist" / f"part-{index:04d}.json"
+
+
+def _spec(plan: RunPlan, settings: Settings) -> DatasetSpec:
+    """The spec recorded in the run's model bundle (the table it was trained on)."""
+    return run_spec(load_scorer(settings, plan.model_version), plan.spec_name)
 
 
 def validate_step(run_id: str, settings: Settings) -> str:
@@ -64,7 +69,7 @@ def validate_step(run_id: str, settings: Settings) -> str:
     mark(settings, run_id, "validating")
     started = time.perf_counter()
     verify_batch(plan)
-    spec = load_spec(plan.spec_name)
+    spec = _spec(plan, settings)
     with system_arrow_pool():  # the gate holds the whole batch: give freed memory back
         reference = inputs.reference_profile(settings, plan, spec)
         gate = gate_batch(
@@ -96,7 +101,7 @@ def validate_step(run_id: str, settings: Settings) -> str:
 
 def _partition(plan: RunPlan, settings: Settings) -> list[Path]:
     out = run_dir(settings, plan.run_id) / "partitions"
-    spec = load_spec(plan.spec_name)
+    spec = _spec(plan, settings)
     return partition_batch(Path(plan.batch_path), spec, out, plan.n_partitions, month=plan.month)
 
 
@@ -112,7 +117,7 @@ def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
         return dict(json.loads(marker.read_text(encoding="utf-8")))
     started = time.perf_counter()
     plan = load_plan(settings, run_id)
-    spec = load_spec(plan.spec_name)
+    spec = _spec(plan, settings)
     part = partition_path(run_dir(settings, run_id) / "partitions", index)
     scorer = load_scorer(settings, plan.model_version)
     frame = read_batch(part, spec, month=plan.month)
@@ -139,17 +144,19 @@ def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
 def _shortlist(scored: pd.DataFrame, plan: RunPlan, settings: Settings, out: Path) -> dict:
     config = plan.campaign_config
     suppressed, contacts = inputs.load_contact_rules(settings, plan.run_id)
+    eligibility = _spec(plan, settings).eligibility.rules
     rules = {"suppressed": suppressed, "contacts": contacts, "as_of": plan.as_of}
     reasons = exclusion_reasons(
-        scored, config, expected_value(scored["p_demand"], scored["pd"], config), **rules
-    )
-    short = shortlist(scored, config, **rules)
+        scored, config, expected_value(scored["p_demand"], scored["pd"], config),
+        rules=eligibility, **rules,
+    )  # fmt: skip
+    short = shortlist(scored, config, rules=eligibility, **rules)
     write_parquet_atomic(short, out)
     return {
         "n_scored": len(scored),
         "n_eligible": int(reasons.isna().sum()),
         "n_shortlisted": len(short),
-        "exclusions": count_reasons(reasons),
+        "exclusions": count_reasons(reasons, eligibility),
     }
 
 
@@ -209,6 +216,7 @@ def _select(plan: RunPlan, settings: Settings) -> CampaignList:
         shortlists.read_shortlists(paths),
         plan.campaign_config,
         campaign_key=plan.run_id,
+        rules=_spec(plan, settings).eligibility.rules,
         suppressed=suppressed,
         contacts=contacts,
         as_of=plan.as_of,

@@ -8,7 +8,7 @@ to ``build_campaign(concat(partitions))`` (proof in :mod:`prospect.targeting.can
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from prospect.spec import EligibilityRule
 from prospect.targeting.candidates import survivor_mask
 from prospect.targeting.config import CampaignConfig
 from prospect.targeting.control import control_flags
-from prospect.targeting.eligibility import count_reasons, exclusion_reasons
+from prospect.targeting.eligibility import count_reasons, exclusion_reasons, rule_columns
 from prospect.targeting.optimize import select
 from prospect.targeting.summary import campaign_summary
 from prospect.targeting.value import ceiling_weight, expected_value
@@ -28,10 +29,12 @@ logger = logging.getLogger(__name__)
 
 REQUIRED = (
     "user_id", "msisdn", "persona", "persona_name", "p_demand", "pd", "score_points",
-    "drivers", "reasons", "real_name_verified", "age", "is_blacklisted", "has_card",
+    "drivers", "reasons",
 )  # fmt: skip
+# A target's persona is its name everywhere downstream (store, API, CSV, review page, quotas,
+# persona mix); the segmenter's id stays beside it as ``persona_id``.
 TARGET_COLUMNS = (
-    "rank", "user_id", "msisdn", "persona", "persona_name", "p_demand", "pd", "score_points",
+    "rank", "user_id", "msisdn", "persona", "persona_id", "p_demand", "pd", "score_points",
     "expected_value", "is_control", "drivers", "reasons",
 )  # fmt: skip
 
@@ -45,10 +48,11 @@ class CampaignList:
     exclusions: dict[str, int]
 
 
-def _check_scored(scored: pd.DataFrame) -> None:
+def _check_scored(scored: pd.DataFrame, rules: Sequence[EligibilityRule]) -> None:
     if not isinstance(scored, pd.DataFrame):
         raise TypeError(f"scored must be a pandas DataFrame; got {type(scored).__name__}")
-    missing = [c for c in REQUIRED if c not in scored.columns]
+    needed = [*REQUIRED, *rule_columns(rules)]
+    missing = [c for c in needed if c not in scored.columns]
     if missing:
         raise ValueError(f"scored is missing column(s) {missing}")
     duplicated = scored["user_id"][scored["user_id"].duplicated()]
@@ -59,15 +63,16 @@ def _check_scored(scored: pd.DataFrame) -> None:
 def _pool(
     scored: pd.DataFrame,
     config: CampaignConfig,
+    rules: Sequence[EligibilityRule],
     suppressed: Collection[str],
     contacts: pd.DataFrame | None,
     as_of: date,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Eligible positive-value rows with their EV and ceiling weight; reason per row."""
-    _check_scored(scored)
+    _check_scored(scored, rules)
     ev = expected_value(scored["p_demand"], scored["pd"], config)
     reason = exclusion_reasons(
-        scored, config, ev, suppressed=suppressed, contacts=contacts, as_of=as_of
+        scored, config, ev, rules=rules, suppressed=suppressed, contacts=contacts, as_of=as_of
     )
     eligible = reason.isna().to_numpy()
     pool = scored.loc[eligible].copy()
@@ -82,6 +87,7 @@ def shortlist(
     scored_partition: pd.DataFrame,
     config: CampaignConfig,
     *,
+    rules: Sequence[EligibilityRule],
     suppressed: Collection[str] = frozenset(),
     contacts: pd.DataFrame | None = None,
     as_of: date,
@@ -91,7 +97,7 @@ def shortlist(
     Exclusion counts are not carried over; sum :func:`count_exclusions` over the partitions
     when a summary needs them.
     """
-    pool, _ = _pool(scored_partition, config, suppressed, contacts, as_of)
+    pool, _ = _pool(scored_partition, config, rules, suppressed, contacts, as_of)
     keep = pool.index[survivor_mask(pool, config)]
     return scored_partition.loc[keep].sort_values("user_id", kind="mergesort")
 
@@ -110,13 +116,14 @@ def count_exclusions(
     scored: pd.DataFrame,
     config: CampaignConfig,
     *,
+    rules: Sequence[EligibilityRule],
     suppressed: Collection[str] = frozenset(),
     contacts: pd.DataFrame | None = None,
     as_of: date,
 ) -> dict[str, int]:
     """Exclusions by reason for one frame or partition (additive across partitions)."""
-    _, reason = _pool(scored, config, suppressed, contacts, as_of)
-    return count_reasons(reason)
+    _, reason = _pool(scored, config, rules, suppressed, contacts, as_of)
+    return count_reasons(reason, rules)
 
 
 def _targets(chosen: pd.DataFrame, config: CampaignConfig, campaign_key: str) -> pd.DataFrame:
@@ -128,6 +135,7 @@ def _targets(chosen: pd.DataFrame, config: CampaignConfig, campaign_key: str) ->
         ranked["user_id"], ranked["persona_name"], campaign_key=campaign_key,
         share=config.control_share,
     )  # fmt: skip
+    ranked = ranked.rename(columns={"persona": "persona_id", "persona_name": "persona"})
     return ranked.loc[:, list(TARGET_COLUMNS)]
 
 
@@ -136,6 +144,7 @@ def build_campaign(
     config: CampaignConfig,
     *,
     campaign_key: str,
+    rules: Sequence[EligibilityRule],
     suppressed: Collection[str] = frozenset(),
     contacts: pd.DataFrame | None = None,
     as_of: date,
@@ -145,13 +154,16 @@ def build_campaign(
     Parameters
     ----------
     scored : DataFrame
-        One row per subscriber with the columns in :data:`REQUIRED`.
+        One row per subscriber with the columns in :data:`REQUIRED` and those the rules read.
     config : CampaignConfig
         Budget, value and loss, ceilings, quotas, control share and contact policy.
     campaign_key : str
         Seeds the control-group hash; the same key gives the same control group.
+    rules : sequence of EligibilityRule
+        The spec's eligibility rules (``spec.eligibility.rules``), checked first, in order.
     suppressed : collection of str
-        Opted-out user_ids; never selected.
+        Opted-out values of the spec's opt-out key (the ``opt_out_key`` column when the scored
+        frame has one, else ``user_id``); never selected.
     contacts : DataFrame, optional
         Contact history (user_id, contacted_at) for the contact policy.
     as_of : date
@@ -162,13 +174,13 @@ def build_campaign(
     InfeasibleCampaign
         No list meets the constraints; the error names the one to relax.
     """
-    pool, reason = _pool(scored, config, suppressed, contacts, as_of)
+    pool, reason = _pool(scored, config, rules, suppressed, contacts, as_of)
     cands = pool.loc[survivor_mask(pool, config)].sort_values("user_id", kind="mergesort")
     logger.info("%d eligible, %d candidates after exact reduction", len(pool), len(cands))
     targets = _targets(
         cands.loc[_lowest_ids_on_ties(cands, select(cands, config))], config, campaign_key
     )
-    exclusions = count_reasons(reason)
+    exclusions = count_reasons(reason, rules)
     summary = campaign_summary(
         targets, config, exclusions=exclusions, n_scored=len(scored), n_eligible=len(pool),
         campaign_key=campaign_key, as_of=as_of,

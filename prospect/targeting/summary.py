@@ -39,7 +39,7 @@ def _histogram(values: pd.Series, value_range: tuple[float, float] | None) -> di
 def _persona_mix(targets: pd.DataFrame) -> dict[str, dict[str, Any]]:
     total = max(len(targets), 1)
     mix = {}
-    for name, group in targets.groupby("persona_name", sort=True):
+    for name, group in targets.groupby("persona", sort=True):
         mix[str(name)] = {
             "selected": len(group),
             "control": int(group["is_control"].sum()),

@@ -1,13 +1,16 @@
 """The training data of a folder of monthly batches: read, checksum, split by time.
 
 Every month file but the latest trains; the latest month tests, as scoring always happens on a
-month the models have not seen. Rows are never split at random.
+month the models have not seen. Rows are never split at random. A file without a month column
+takes its month from a ``YYYY-MM`` in its name (``accounts_2024-05.csv``), as ``prospect run
+--month`` does for a batch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,13 @@ from prospect.training.exceptions import TrainingDataError
 logger = logging.getLogger(__name__)
 
 BATCH_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+MONTH_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?!\d)")
+
+
+def month_in_name(path: Path) -> str | None:
+    """The last ``YYYY-MM`` in the file's name, if any."""
+    found = MONTH_IN_NAME.findall(path.name)
+    return "-".join(found[-1]) if found else None
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,7 @@ def load_training_data(data_dir: Path, spec: DatasetSpec) -> TrainingData:
     files = batch_files(data_dir)
     frames, checksums = [], {}
     for path in files:
-        frames.append(read_batch(path, spec))
+        frames.append(read_batch(path, spec, month=month_in_name(path)))
         checksums[path.name] = file_checksum(path)
     frame = pd.concat(frames, ignore_index=True)
     months = sorted(frame[spec.month_column].dropna().astype(str).unique())

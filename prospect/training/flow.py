@@ -107,6 +107,7 @@ def train(
     config, settings = config or TrainingConfig(), settings or get_settings()
     step = StepClock(on_step)
     spec = load_spec(spec_name)
+    config = config.resolved(spec)
     config.check(spec)
     step("read data")
     data = load_training_data(Path(data_dir), spec)
@@ -195,6 +196,7 @@ def _card(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "spec": spec.name,
         "params": config.to_dict(),
+        "calibration_choice": bundle.propensity.calibration_report_,
         "data": cards.data_section(data, spec, config),
         **test_month,
         "credit_risk": credit_risk_section(
@@ -214,7 +216,7 @@ def _manifest(card: dict[str, Any], config: TrainingConfig) -> dict[str, Any]:
         "version": card["version"], "created_at": card["created_at"], "spec": card["spec"],
         "data_checksum": card["data"]["checksum"], "seed": config.seed,
         "training_months": card["data"]["train_months"], "test_month": card["data"]["test_month"],
-        "params": config.to_dict(),
+        "params": config.to_dict(), "calibration_choice": card["calibration_choice"],
         "metrics": {
             "propensity": card["metrics"]["propensity"],
             "scorecard": card["metrics"]["scorecard"],

@@ -282,6 +282,7 @@ def test_merged_partition_shortlists_select_the_single_machine_list(ready, tmp_p
         scored,
         config,
         campaign_key=result.state.run_id,
+        rules=SPEC.eligibility.rules,
         suppressed=set(ids[:60]),
         contacts=contacts,
         as_of=date(2026, 11, 1),

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prospect.exceptions import ConfigError
+from prospect.spec import load_spec
 from prospect.targeting import (
     CampaignConfig,
     build_campaign,
@@ -27,6 +28,7 @@ from prospect.targeting import (
     write_campaign_summary,
 )
 
+RULES = load_spec("subscriber_5g").eligibility.rules
 AS_OF = date(2026, 3, 1)
 
 
@@ -106,7 +108,7 @@ def test_exclusions_are_counted_by_first_reason():
     scored.loc[3, "pd"] = 0.5
     suppressed = {scored.loc[4, "user_id"]}
     result = build_campaign(scored, config(quotas={}), campaign_key="k", suppressed=suppressed,
-                            as_of=AS_OF)  # fmt: skip
+                            rules=RULES, as_of=AS_OF)  # fmt: skip
     ex = result.exclusions
     assert (ex["not_verified"], ex["under_age"], ex["existing_cardholder"]) == (1, 1, 1)
     assert (ex["pd_above_ceiling"], ex["suppressed"], sum(ex.values())) == (1, 1, 5)
@@ -133,7 +135,9 @@ def test_contact_policy_applies_quiet_period_and_window_cap():
         }
     )
     cfg = config(quotas={}, contact_policy={"quiet_days": 30, "max_contacts": 3})
-    result = build_campaign(scored, cfg, campaign_key="k", contacts=contacts, as_of=AS_OF)
+    result = build_campaign(
+        scored, cfg, campaign_key="k", contacts=contacts, rules=RULES, as_of=AS_OF
+    )
     assert result.exclusions["contacted_recently"] == 1
     assert result.exclusions["contact_cap"] == 1
     assert list(result.targets.user_id) == [c]
@@ -146,7 +150,7 @@ def test_list_respects_eligibility_budget_and_ceilings(seed, budget):
     suppressed = set(scored.user_id.iloc[::7])
     cfg = config(budget={"contacts": budget})
     targets = build_campaign(scored, cfg, campaign_key="k", suppressed=suppressed,
-                             as_of=AS_OF).targets  # fmt: skip
+                             rules=RULES, as_of=AS_OF).targets  # fmt: skip
     rows = scored.set_index("user_id").loc[targets.user_id]
     assert len(targets) <= budget
     assert not set(targets.user_id) & suppressed
@@ -154,42 +158,48 @@ def test_list_respects_eligibility_budget_and_ceilings(seed, budget):
     assert (rows.is_blacklisted == 0).all() and (rows.has_card == 0).all()
     assert (targets.pd <= 0.25).all()
     assert (targets.p_demand * targets.pd).sum() <= 0.06 * targets.p_demand.sum() + 1e-9
-    shares = targets.persona_name.value_counts() / len(targets)
+    shares = targets.persona.value_counts() / len(targets)
     assert shares.max() <= 0.5 + 1e-9 and shares.get("senior", 0) >= 0.2 - 1e-9
 
 
 def test_same_inputs_give_the_same_bytes_whatever_the_row_order():
     scored = random_scored(400, seed=3)
-    first = build_campaign(scored, config(), campaign_key="k", as_of=AS_OF)
+    first = build_campaign(scored, config(), campaign_key="k", rules=RULES, as_of=AS_OF)
     shuffled = scored.sample(frac=1.0, random_state=7)
-    second = build_campaign(shuffled, config(), campaign_key="k", as_of=AS_OF)
+    second = build_campaign(shuffled, config(), campaign_key="k", rules=RULES, as_of=AS_OF)
     assert first.targets.to_csv(index=False).encode() == second.targets.to_csv(index=False).encode()
     assert list(first.targets.columns) == [
-        "rank", "user_id", "msisdn", "persona", "persona_name", "p_demand", "pd",
+        "rank", "user_id", "msisdn", "persona", "persona_id", "p_demand", "pd",
         "score_points", "expected_value", "is_control", "drivers", "reasons",
     ]  # fmt: skip
     assert first.targets.expected_value.is_monotonic_decreasing
+    # a target's persona is its name (what quotas, the mix, the store and the page show)
+    names = dict(zip(scored.user_id, scored.persona_name, strict=True))
+    assert first.targets.persona.tolist() == first.targets.user_id.map(names).tolist()
+    assert set(first.summary["persona_mix"]) == set(first.targets.persona)
 
 
 def test_shortlists_of_partitions_give_the_same_campaign():
     scored = random_scored(900, seed=4)
     cfg = config(budget={"contacts": 60})
     parts = np.array_split(scored, 4)
-    shortlists = [shortlist(part, cfg, as_of=AS_OF) for part in parts]
+    shortlists = [shortlist(part, cfg, rules=RULES, as_of=AS_OF) for part in parts]
     assert sum(len(s) for s in shortlists) < len(scored)
-    full = build_campaign(pd.concat(parts), cfg, campaign_key="k", as_of=AS_OF).targets
-    merged = build_campaign(pd.concat(shortlists), cfg, campaign_key="k", as_of=AS_OF).targets
+    full = build_campaign(pd.concat(parts), cfg, campaign_key="k", rules=RULES, as_of=AS_OF).targets
+    merged = build_campaign(
+        pd.concat(shortlists), cfg, campaign_key="k", rules=RULES, as_of=AS_OF
+    ).targets
     assert full.to_csv(index=False) == merged.to_csv(index=False)
-    summed = pd.DataFrame([count_exclusions(p, cfg, as_of=AS_OF) for p in parts]).sum()
-    assert summed.to_dict() == count_exclusions(scored, cfg, as_of=AS_OF)
+    summed = pd.DataFrame([count_exclusions(p, cfg, rules=RULES, as_of=AS_OF) for p in parts]).sum()
+    assert summed.to_dict() == count_exclusions(scored, cfg, rules=RULES, as_of=AS_OF)
 
 
 def test_control_group_is_a_stratified_deterministic_share():
     scored = random_scored(2000, seed=5)
     cfg = config(budget={"contacts": 200}, quotas={}, risk={})
-    one = build_campaign(scored, cfg, campaign_key="2026-03", as_of=AS_OF).targets
-    other = build_campaign(scored, cfg, campaign_key="2026-04", as_of=AS_OF).targets
-    for _, group in one.groupby("persona_name"):
+    one = build_campaign(scored, cfg, campaign_key="2026-03", rules=RULES, as_of=AS_OF).targets
+    other = build_campaign(scored, cfg, campaign_key="2026-04", rules=RULES, as_of=AS_OF).targets
+    for _, group in one.groupby("persona"):
         assert group.is_control.sum() == int(np.floor(0.1 * len(group) + 0.5))
     assert set(one.user_id) == set(other.user_id)
     assert set(one.user_id[one.is_control]) != set(other.user_id[other.is_control])
@@ -197,7 +207,7 @@ def test_control_group_is_a_stratified_deterministic_share():
 
 def test_summary_files_report_counts_mix_and_charts(tmp_path):
     scored = random_scored(300, seed=6)
-    result = build_campaign(scored, config(), campaign_key="k", as_of=AS_OF)
+    result = build_campaign(scored, config(), campaign_key="k", rules=RULES, as_of=AS_OF)
     paths = write_campaign_summary(result, tmp_path / "out")
     summary = json.loads(paths["json"].read_text())
     contacted = result.targets[~result.targets.is_control]
@@ -212,13 +222,13 @@ def test_summary_files_report_counts_mix_and_charts(tmp_path):
 
 def test_contact_history_round_trip_applies_to_the_next_campaign(tmp_path):
     scored = random_scored(300, seed=8)
-    first = build_campaign(scored, config(), campaign_key="m1", as_of=AS_OF)
+    first = build_campaign(scored, config(), campaign_key="m1", rules=RULES, as_of=AS_OF)
     history = record_contacts(first, sent_at=AS_OF)
     path = save_contact_history(history, tmp_path / "history.csv")
     loaded = load_contact_history(path)
     assert len(loaded) == (~first.targets.is_control).sum()
     second = build_campaign(scored, config(), campaign_key="m2", contacts=loaded,
-                            as_of=date(2026, 3, 15))  # fmt: skip
+                            rules=RULES, as_of=date(2026, 3, 15))  # fmt: skip
     assert second.exclusions["contacted_recently"] == len(loaded)
     assert not set(second.targets.user_id) & set(loaded.user_id)
 

@@ -13,9 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from prospect.spec import load_spec
 from prospect.targeting import CampaignConfig, InfeasibleCampaign, build_campaign
 from prospect.targeting.value import expected_value
 
+RULES = load_spec("subscriber_5g").eligibility.rules
 AS_OF = date(2026, 3, 1)
 
 
@@ -85,14 +87,14 @@ def test_greedy_top_ev_is_beaten_when_the_portfolio_ceiling_binds():
     # than u000 with the only partner that keeps the list under the 5% ceiling.
     scored = make_scored([0.5, 0.3, 0.3, 0.3], [0.10, 0.02, 0.02, 0.09], [0, 0, 0, 0])
     config = make_config(budget={"contacts": 2}, risk={"max_expected_default_rate": 0.05})
-    targets = build_campaign(scored, config, campaign_key="c", as_of=AS_OF).targets
+    targets = build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF).targets
     assert list(targets.user_id) == ["u001", "u002"]
 
 
 def test_min_quota_pulls_in_a_lower_value_persona():
     scored = make_scored([0.5, 0.5, 0.5, 0.2], [0.01] * 4, [0, 0, 0, 1])
     config = make_config(quotas={"p1": {"min_share": 0.3}})
-    targets = build_campaign(scored, config, campaign_key="c", as_of=AS_OF).targets
+    targets = build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF).targets
     assert sorted(targets.user_id) == ["u000", "u001", "u003"]
     assert list(targets["rank"]) == [1, 2, 3]
 
@@ -101,7 +103,7 @@ def test_unmeetable_quota_is_refused_naming_the_persona():
     scored = make_scored([0.5, 0.5], [0.01, 0.01], [0, 0])
     config = make_config(quotas={"p7": {"min_share": 0.2}})
     with pytest.raises(InfeasibleCampaign, match="p7") as info:
-        build_campaign(scored, config, campaign_key="c", as_of=AS_OF)
+        build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF)
     assert info.value.constraint == "quota:p7.min_share"
 
 
@@ -109,7 +111,7 @@ def test_unmeetable_ceiling_is_refused_naming_the_ceiling():
     scored = make_scored([0.5, 0.4], [0.10, 0.12], [0, 1])
     config = make_config(risk={"max_expected_default_rate": 0.05})
     with pytest.raises(InfeasibleCampaign) as info:
-        build_campaign(scored, config, campaign_key="c", as_of=AS_OF)
+        build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF)
     assert info.value.constraint == "max_expected_default_rate"
 
 
@@ -140,9 +142,9 @@ def test_selection_matches_brute_force(case):
     best = brute_force(scored, config)
     if best is None:
         with pytest.raises(InfeasibleCampaign):
-            build_campaign(scored, config, campaign_key="c", as_of=AS_OF)
+            build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF)
         return
-    targets = build_campaign(scored, config, campaign_key="c", as_of=AS_OF).targets
+    targets = build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF).targets
     chosen = scored.set_index("user_id").loc[targets.user_id].reset_index()
     names = set(chosen.persona_name) | {"p0"}
     assert feasible(chosen, config, names)
@@ -193,5 +195,5 @@ def test_medium_campaigns_match_an_unreduced_milp(seed):
         quotas={"*": {"min_share": 0.2, "max_share": 0.4}},
     )
     with patch("prospect.targeting.solver.FIRST_FREE", 2):
-        targets = build_campaign(scored, config, campaign_key="c", as_of=AS_OF).targets
+        targets = build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF).targets
     assert targets.expected_value.sum() == pytest.approx(full_milp_value(scored, config), abs=1e-6)

@@ -124,7 +124,7 @@ def refit_challenger(months_dir):
     """A challenger fitted as training fits it: same training rows, label and seed."""
     spec = load_spec("subscriber_5g")
     data = load_training_data(months_dir, spec)
-    X, y = labelled(data.train("month"), spec, FAST.risk_label)
+    X, y = labelled(data.train("month"), spec, spec.labels.risk)
     return build_challenger(spec, random_state=FAST.seed).fit(X, y), data.test("month")
 
 
@@ -144,7 +144,7 @@ def test_card_has_challenger_metrics_for_the_test_month_and_every_fold(card):
 
 def test_card_challenger_is_the_one_fitted_on_the_scorecards_rows(card, refit_challenger):
     model, test = refit_challenger
-    assert pd_metrics(model, test, FAST.risk_label) == pytest.approx(card["metrics"]["challenger"])
+    assert pd_metrics(model, test, "defaulted") == pytest.approx(card["metrics"]["challenger"])
     constraints = card["credit_risk"]["constraints"]
     assert [c["feature"] for c in constraints] == load_spec("subscriber_5g").feature_columns
     assert {c["feature"]: c["constraint"] for c in constraints} == model.monotone_constraints_

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from segmentation.naming import TYPICAL, name_personas
+from segmentation.naming import MAX_LENGTH, TYPICAL, name_personas
 
 VOCAB = {"age": ("young", "older"), "video": ("light video", "heavy-video streamers")}
 
@@ -35,3 +35,25 @@ def test_clashing_names_are_made_unique():
 def test_max_terms_must_be_positive():
     with pytest.raises(ValueError, match="max_terms must be at least 1; got 0"):
         name_personas(pd.DataFrame({"a": [1.0]}), max_terms=0)
+
+
+def test_a_categorical_mode_keeps_a_place_in_the_name_beside_larger_numeric_deltas():
+    deltas = pd.DataFrame(
+        {"age": [2.0, -2.0], "video": [1.5, -1.5], "spend": [1.2, -1.2],
+         "plan=business": [0.6, 0.0], "plan=basic": [0.0, 0.7]},
+        index=[0, 1],
+    )  # fmt: skip
+    vocab = {**VOCAB, "plan=business": ("", "business-plan")}
+    names = name_personas(deltas, vocab, max_terms=3)
+    assert names == {0: "older, heavy-video streamers, business-plan",
+                     1: "young, light video, plan basic"}  # fmt: skip
+
+
+def test_names_fit_the_store_and_stay_distinct():
+    long_words = {f"c{i}": ("", f"a rather long persona phrase number {i}") for i in range(4)}
+    deltas = pd.DataFrame({f"c{i}": [1.0 + i, 1.0 + i, 1.0 + i] for i in range(4)}, index=[0, 1, 2])
+    names = name_personas(deltas, long_words, max_terms=3)
+    assert all(len(n) <= MAX_LENGTH for n in names.values())
+    assert len(set(names.values())) == 3
+    # the weakest terms are dropped to fit; identical personas are told apart by their ids
+    assert names[0] == "a rather long persona phrase number 3 (persona 0)"

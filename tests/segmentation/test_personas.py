@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from prospect.personas import SUBSCRIBER_VOCABULARY, build_segmenter, persona_columns
+from prospect.personas import build_segmenter, persona_columns, persona_vocabulary
 from prospect.spec import load_spec
 
 
@@ -36,7 +36,10 @@ def test_persona_columns_are_the_marketer_subset():
     assert categorical == ["plan_tier", "handset_price_band", "fee_sensitivity"]
     assert {"app_video_count", "bill_amount", "is_student"} <= set(numeric)
     assert not {"is_blacklisted", "is_in_arrears", "region", "has_card"} & set(numeric)
-    assert all(key.split("=")[0] in numeric + categorical for key in SUBSCRIBER_VOCABULARY)
+    vocabulary = persona_vocabulary(load_spec("subscriber_5g"))
+    assert all(key.split("=")[0] in numeric + categorical for key in vocabulary)
+    assert vocabulary["app_video_count"] == ("light video", "heavy-video streamers")
+    assert vocabulary["plan_tier=5g_business"] == ("", "business-plan")
 
 
 def test_subscriber_personas_get_marketer_names():
@@ -54,4 +57,4 @@ def test_build_segmenter_passes_parameters_through():
     segmenter = build_segmenter(load_spec("subscriber_5g"), k_range=(3, 5), random_state=7)
     assert segmenter.get_params()["k_range"] == (3, 5)
     assert segmenter.random_state == 7
-    assert segmenter.vocabulary is SUBSCRIBER_VOCABULARY
+    assert segmenter.vocabulary == persona_vocabulary(load_spec("subscriber_5g"))
