@@ -19,6 +19,7 @@ from prospect.store.users import create_user
 TABLES = {
     "runs", "dq_reports", "campaigns", "targets", "suppression", "contact_history", "responses",
     "audit_log", "users", "web_sessions", "api_keys", "model_versions", "alembic_version",
+    "cardholders", "alerts", "webhook_deliveries", "webhook_attempts",
 }  # fmt: skip
 
 
@@ -30,7 +31,7 @@ def test_upgrade_on_empty_database_creates_every_table_and_is_repeatable(store_u
         assert set(inspect(engine).get_table_names()) == TABLES
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
-                ("0002",)
+                ("0004",)
             ]
     finally:
         engine.dispose()

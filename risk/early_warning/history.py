@@ -1,0 +1,158 @@
+"""History features of a long monthly panel: what each id's indicators did up to each month.
+
+For every indicator and every (id, month) row: the level, the change over one and over
+``window`` months, the change against the id's own first months (its baseline), the trend
+(least-squares slope over the last ``window`` months) and, for 0/1 indicators, months since the
+first 1 and how many of the last ``window`` months were 1. Lags are looked up by calendar month,
+so a missing month is a gap, not a shift. Only the past is used: a row's features never see a
+later month.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+SEPARATOR = "__"
+KINDS = ("level", "change_1", "change_w", "vs_baseline", "trend", "since_first", "count_w")
+_WORDS = {
+    "level": "{x} this month",
+    "change_1": "{x}, change over 1 month",
+    "change_w": "{x}, change over {w} months",
+    "vs_baseline": "{x} against its first {b} months",
+    "trend": "{x}, monthly trend over {w} months",
+    "since_first": "months since {x} was first 1",
+    "count_w": "months of the last {w} with {x} = 1",
+}
+
+
+def month_index(values: pd.Series, column: str) -> np.ndarray:
+    """Months as consecutive integers: ``YYYY-MM`` text, dates, periods or integers."""
+    if pd.api.types.is_integer_dtype(values):
+        return values.to_numpy(dtype=np.int64)
+    try:
+        periods = pd.PeriodIndex(pd.to_datetime(values.astype(str), format="mixed"), freq="M")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"column {column!r} must hold months (YYYY-MM, dates or integers); {exc}"
+        ) from exc
+    if periods.isna().any():
+        row = int(np.flatnonzero(periods.isna())[0])
+        raise ValueError(f"column {column!r} has a missing month at row {row}.")
+    return periods.asi8.astype(np.int64)
+
+
+def binary_indicators(frame: pd.DataFrame, indicators: Sequence[str]) -> list[str]:
+    """The indicators whose observed values are all 0 or 1 (events such as an arrear)."""
+    out = []
+    for name in indicators:
+        values = frame[name].dropna()
+        if len(values) and values.isin([0.0, 1.0]).all():
+            out.append(name)
+    return out
+
+
+def feature_names(
+    indicators: Sequence[str], binary: Sequence[str], window: int, baseline: int
+) -> tuple[list[str], dict[str, str]]:
+    """Feature columns in order, and each one's description in words (for reason codes)."""
+    names, words = [], {}
+    for x in indicators:
+        kinds = KINDS if x in set(binary) else KINDS[:5]
+        for kind in kinds:
+            name = f"{x}{SEPARATOR}{kind}"
+            names.append(name)
+            words[name] = _WORDS[kind].format(x=x, w=window, b=baseline)
+    return names, words
+
+
+def history_features(
+    ids: np.ndarray,
+    months: np.ndarray,
+    values: np.ndarray,
+    *,
+    indicators: Sequence[str],
+    binary: Sequence[str],
+    window: int,
+    baseline: int,
+) -> pd.DataFrame:
+    """One row of features per input row (same order) from that id's months up to it.
+
+    ``values`` is the float matrix of the indicators (rows x indicators); ``months`` integers.
+    """
+    key = pd.MultiIndex.from_arrays([ids, months])
+    if key.has_duplicates:
+        dup = key[key.duplicated()][0]
+        raise ValueError(f"the panel has two rows for id {dup[0]!r} in month {dup[1]}.")
+    table = pd.DataFrame(values, index=key)
+    lags = [_lag(table, ids, months, k) for k in range(window)]
+    stacked = np.stack(lags)  # window x rows x indicators; lag 0 is the row itself
+    first_month = pd.Series(months).groupby(ids).transform("min").to_numpy()
+    out: dict[str, np.ndarray] = {}
+    slope = _slope(stacked)
+    base = _baseline(table, ids, months, first_month, baseline)
+    since = _since_first(ids, months, values)
+    binary_set = set(binary)
+    for j, x in enumerate(indicators):
+        level = stacked[0, :, j]
+        out[f"{x}{SEPARATOR}level"] = level
+        out[f"{x}{SEPARATOR}change_1"] = level - stacked[1, :, j] if window > 1 else 0 * level
+        out[f"{x}{SEPARATOR}change_w"] = level - stacked[-1, :, j]
+        out[f"{x}{SEPARATOR}vs_baseline"] = level - base[:, j]
+        out[f"{x}{SEPARATOR}trend"] = slope[:, j]
+        if x in binary_set:
+            out[f"{x}{SEPARATOR}since_first"] = months - since[:, j]
+            out[f"{x}{SEPARATOR}count_w"] = np.nansum(stacked[:, :, j] > 0.5, axis=0) * 1.0
+    return pd.DataFrame(out)
+
+
+def _lag(table: pd.DataFrame, ids: np.ndarray, months: np.ndarray, k: int) -> np.ndarray:
+    if k == 0:
+        return table.to_numpy(dtype=float)
+    wanted = pd.MultiIndex.from_arrays([ids, months - k])
+    return table.reindex(wanted).to_numpy(dtype=float)
+
+
+def _slope(stacked: np.ndarray) -> np.ndarray:
+    """Least-squares slope per month over the lags present (NaN with fewer than two)."""
+    t = -np.arange(stacked.shape[0], dtype=float)[:, None, None] * np.ones_like(stacked)
+    seen = ~np.isnan(stacked)
+    t = np.where(seen, t, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows without history give NaN
+        t_c = t - np.nanmean(t, axis=0)
+        y_c = stacked - np.nanmean(stacked, axis=0)
+        num = np.nansum(t_c * y_c, axis=0)
+        den = np.nansum(t_c * t_c, axis=0)
+        enough = (seen.sum(axis=0) >= 2) & (den > 0)
+        return np.where(enough, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _baseline(
+    table: pd.DataFrame, ids: np.ndarray, months: np.ndarray, first: np.ndarray, baseline: int
+) -> np.ndarray:
+    """Mean of each id's first ``baseline`` months (the behaviour it was acquired with), using
+    only those months not after the row's own month."""
+    early = np.stack([
+        np.where((first + k <= months)[:, None], _lag_at(table, ids, first + k), np.nan)
+        for k in range(baseline)
+    ])  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns give NaN
+        return np.nanmean(early, axis=0)
+
+
+def _lag_at(table: pd.DataFrame, ids: np.ndarray, at: np.ndarray) -> np.ndarray:
+    return table.reindex(pd.MultiIndex.from_arrays([ids, at])).to_numpy(dtype=float)
+
+
+def _since_first(ids: np.ndarray, months: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per row and indicator: the month the id's indicator was first above 0.5 so far (or NaN)."""
+    frame = pd.DataFrame(np.where(values > 0.5, months[:, None].astype(float), np.nan))
+    frame["_id"], frame["_m"] = ids, months
+    order = frame.sort_values(["_id", "_m"], kind="stable")
+    firsts = order.groupby("_id", sort=False)[list(range(values.shape[1]))].cummin()
+    return firsts.reindex(frame.index).to_numpy(dtype=float)
