@@ -78,28 +78,32 @@ def history_features(
     binary: Sequence[str],
     window: int,
     baseline: int,
+    at: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One row of features per input row (same order) from that id's months up to it.
+    """Features of the rows selected by the boolean mask ``at`` (all rows by default), in row
+    order, each from its id's months up to the row's own month.
 
     ``values`` is the float matrix of the indicators (rows x indicators); ``months`` integers.
+    Lags are looked up among all rows, so scoring one month needs only that month selected.
     """
     key = pd.MultiIndex.from_arrays([ids, months])
     if key.has_duplicates:
         dup = key[key.duplicated()][0]
         raise ValueError(f"the panel has two rows for id {dup[0]!r} in month {dup[1]}.")
     table = pd.DataFrame(values, index=key)
-    lags = [_lag(table, ids, months, k) for k in range(window)]
-    stacked = np.stack(lags)  # window x rows x indicators; lag 0 is the row itself
     first_month = pd.Series(months).groupby(ids).transform("min").to_numpy()
-    out: dict[str, np.ndarray] = {}
-    slope = _slope(stacked)
-    base = _baseline(table, ids, months, first_month, baseline)
     since = _since_first(ids, months, values)
+    if at is not None:
+        ids, months, first_month, since = ids[at], months[at], first_month[at], since[at]
+    stacked = np.stack([_lag_at(table, ids, months - k) for k in range(window)])
+    slope = _slope(stacked)  # stacked: window x rows x indicators; lag 0 is the row itself
+    base = _baseline(table, ids, months, first_month, baseline)
+    out: dict[str, np.ndarray] = {}
     binary_set = set(binary)
     for j, x in enumerate(indicators):
         level = stacked[0, :, j]
         out[f"{x}{SEPARATOR}level"] = level
-        out[f"{x}{SEPARATOR}change_1"] = level - stacked[1, :, j] if window > 1 else 0 * level
+        out[f"{x}{SEPARATOR}change_1"] = level - stacked[1, :, j]
         out[f"{x}{SEPARATOR}change_w"] = level - stacked[-1, :, j]
         out[f"{x}{SEPARATOR}vs_baseline"] = level - base[:, j]
         out[f"{x}{SEPARATOR}trend"] = slope[:, j]
@@ -107,13 +111,6 @@ def history_features(
             out[f"{x}{SEPARATOR}since_first"] = months - since[:, j]
             out[f"{x}{SEPARATOR}count_w"] = np.nansum(stacked[:, :, j] > 0.5, axis=0) * 1.0
     return pd.DataFrame(out)
-
-
-def _lag(table: pd.DataFrame, ids: np.ndarray, months: np.ndarray, k: int) -> np.ndarray:
-    if k == 0:
-        return table.to_numpy(dtype=float)
-    wanted = pd.MultiIndex.from_arrays([ids, months - k])
-    return table.reindex(wanted).to_numpy(dtype=float)
 
 
 def _slope(stacked: np.ndarray) -> np.ndarray:

@@ -108,7 +108,9 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
                 f"fit needs rows that default within horizon={self.horizon} months and rows "
                 f"that do not; got {int(target[rows].sum())} defaults in {len(rows)} rows."
             )
-        features = self._features(ids, months, values).iloc[rows].reset_index(drop=True)
+        chosen = np.zeros(len(ids), dtype=bool)
+        chosen[rows] = True
+        features = self._features(ids, months, values, chosen)
         base = self.estimator if self.estimator is not None else _default_estimator()
         self.estimator_ = clone(base).fit(features, target[rows])
         self.classes_ = np.array([0, 1])
@@ -122,12 +124,31 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        """The history features of every panel row (same order), as the estimator sees them."""
+    def transform(self, X: pd.DataFrame, month: object = None) -> pd.DataFrame:
+        """History features of every panel row (same order), or only of the rows of ``month``
+        (the monthly run scores one month, its history looked up in the earlier rows)."""
         check_is_fitted(self, "estimator_")
         panel = self._check_panel(X, self.indicators_)
         ids, months = self._keys(panel)
-        return self._features(ids, months, self._values(panel, self.indicators_))
+        at = None
+        if month is not None:
+            [wanted] = month_index(pd.Series([month]), "month")
+            at = months == wanted
+        return self._features(ids, months, self._values(panel, self.indicators_), at)
+
+    def score_month(self, X: pd.DataFrame, month: object, n_reasons: int = 3) -> pd.DataFrame:
+        """The ids seen in ``month`` with their PD and reason codes (``reason_1`` ...), in
+        panel order; no reason columns when the estimator gives none or ``n_reasons`` is 0."""
+        features = self.transform(X, month)
+        [wanted] = month_index(pd.Series([month]), "month")
+        ids = X[self.id_column].to_numpy()[self._keys(X)[1] == wanted]
+        out = pd.DataFrame({self.id_column: ids,
+                            "pd": self.estimator_.predict_proba(features)[:, 1]})  # fmt: skip
+        if n_reasons and hasattr(self.estimator_, "reason_codes") and len(out):
+            codes = self.estimator_.reason_codes(features, n=n_reasons,
+                                                 descriptions=self.descriptions_)  # fmt: skip
+            out = pd.concat([out, codes.reset_index(drop=True)], axis=1)
+        return out
 
     def reason_codes(self, X: pd.DataFrame, n: int = 3) -> pd.DataFrame:
         """The ``n`` history features costing each row most points, in the scorecard's words."""
@@ -219,10 +240,12 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
         rng = np.random.default_rng(self.random_state)
         return np.sort(rng.choice(rows, size=self.max_rows, replace=False))
 
-    def _features(self, ids: np.ndarray, months: np.ndarray, values: np.ndarray) -> pd.DataFrame:
+    def _features(
+        self, ids: np.ndarray, months: np.ndarray, values: np.ndarray, at: np.ndarray | None = None
+    ) -> pd.DataFrame:
         frame = history_features(
-            ids, months, values, indicators=self.indicators_,
-            binary=self.binary_indicators_, window=self.window, baseline=self.baseline,
+            ids, months, values, indicators=self.indicators_, binary=self.binary_indicators_,
+            window=self.window, baseline=self.baseline, at=at,
         )  # fmt: skip
         return frame[self.feature_names_]
 
