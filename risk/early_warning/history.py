@@ -33,6 +33,14 @@ def month_index(values: pd.Series, column: str) -> np.ndarray:
     """Months as consecutive integers: ``YYYY-MM`` text, dates, periods or integers."""
     if pd.api.types.is_integer_dtype(values):
         return values.to_numpy(dtype=np.int64)
+    if pd.api.types.is_float_dtype(values):
+        numbers = values.to_numpy(dtype=float)
+        bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"column {column!r} must hold whole month numbers; row {row} has "
+                             f"{numbers[row]!r}.")  # fmt: skip
+        return numbers.astype(np.int64)
     try:
         periods = pd.PeriodIndex(pd.to_datetime(values.astype(str), format="mixed"), freq="M")
     except (ValueError, TypeError) as exc:
@@ -148,8 +156,9 @@ def _lag_at(table: pd.DataFrame, ids: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 def _since_first(ids: np.ndarray, months: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Per row and indicator: the month the id's indicator was first above 0.5 so far (or NaN)."""
-    frame = pd.DataFrame(np.where(values > 0.5, months[:, None].astype(float), np.nan))
+    frame = pd.DataFrame(np.where(values > 0.5, months[:, None].astype(float), np.inf))
     frame["_id"], frame["_m"] = ids, months
     order = frame.sort_values(["_id", "_m"], kind="stable")
     firsts = order.groupby("_id", sort=False)[list(range(values.shape[1]))].cummin()
-    return firsts.reindex(frame.index).to_numpy(dtype=float)
+    out = firsts.reindex(frame.index).to_numpy(dtype=float)
+    return np.where(np.isinf(out), np.nan, out)

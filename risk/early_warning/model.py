@@ -119,7 +119,8 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Columns P(no default), P(default within ``horizon`` months), one row per panel row."""
-        return self.estimator_.predict_proba(self.transform(X))
+        features = self.transform(X)
+        return self.estimator_.predict_proba(features)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
@@ -139,7 +140,7 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
     def score_month(self, X: pd.DataFrame, month: object, n_reasons: int = 3) -> pd.DataFrame:
         """The ids seen in ``month`` with their PD and reason codes (``reason_1`` ...), in
         panel order; no reason columns when the estimator gives none or ``n_reasons`` is 0."""
-        features = self.transform(X, month)
+        features = self.transform(X, month)  # checks fitted first
         [wanted] = month_index(pd.Series([month]), "month")
         ids = X[self.id_column].to_numpy()[self._keys(X)[1] == wanted]
         out = pd.DataFrame({self.id_column: ids,
