@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
@@ -30,9 +31,9 @@ from prospect.store import make_engine, session_scope
 from prospect.store.alerts import NewAlert, raise_alerts
 from prospect.store.cardholders import watched_on
 from prospect.store.models import Alert, WebhookDelivery
+from prospect.synth.months import month_range
 from prospect.webhooks import queue_deliveries
 from risk.early_warning import EarlyWarningModel
-from risk.early_warning.history import month_index
 
 logger = logging.getLogger(__name__)
 
@@ -91,31 +92,36 @@ def monthly_alerts(
 ) -> tuple[list[NewAlert], pd.DataFrame]:
     """Alerts for the cardholders in ``rows`` (this month's rows, ``user_id`` and ``month``
     columns) and the rows with their PD; ``history(month)`` gives an earlier month's panel."""
-    [now] = month_index(pd.Series([month]), "month")
-    earlier = [history(_month_text(now - k)) for k in range(config.history_months - 1, 0, -1)]
+    earlier = [history(m) for m in month_range(month, config.history_months)[:-1]]
     past = [frame for frame in earlier if frame is not None and len(frame)]
     scored = rows.copy()
     scored[PD_COLUMN] = float("nan")
-    reasons: dict[str, list[str]] = {}
     if model is not None and len(rows):
         panel = pd.concat([*past, scored], ignore_index=True)
-        result = model.score_month(panel, month).set_index(model.id_column)
-        scored[PD_COLUMN] = result["pd"].reindex(scored["user_id"]).to_numpy()
-        codes = result.filter(like="reason_")
-        reasons = {u: [r for r in row if isinstance(r, str)] for u, row in codes.iterrows()}
+        result = model.score_month(panel, month, n_reasons=0)
+        scored[PD_COLUMN] = result["pd"].to_numpy()
     panel = pd.concat([*past, scored], ignore_index=True)
     fired = evaluate_rules(panel, month, config.rules)
-    pds = dict(zip(scored["user_id"], scored[PD_COLUMN], strict=True))
+    reasons = _reasons(model, panel, month, fired["user_id"].unique())
+    pds = pd.Series(scored[PD_COLUMN].to_numpy(), index=scored["user_id"])
+    alert_pd = pds.reindex(fired["user_id"]).to_numpy()
     alerts = [
         NewAlert(user_id=u, cause=c, severity=s, month=month, reasons=reasons.get(u, []),
-                 pd=None if pd.isna(pds.get(u)) else float(pds[u]), figures=f)
-        for u, c, s, f in fired.itertuples(index=False, name=None)
+                 pd=None if np.isnan(p) else float(p), figures=f)
+        for (u, c, s, f), p in zip(fired.itertuples(index=False, name=None), alert_pd,
+                                   strict=True)
     ]  # fmt: skip
     return alerts, scored
 
 
-def _month_text(k: int) -> str:
-    return str(pd.Period.from_ordinal(k, freq="M")) if k >= 0 else f"{k}"
+def _reasons(model, panel: pd.DataFrame, month: str, ids) -> dict[str, list[str]]:
+    """Reason codes of the cardholders that tripped a rule (only those: text is costly)."""
+    if model is None or not len(ids) or not hasattr(model.estimator_, "reason_codes"):
+        return {}
+    subset = panel[panel["user_id"].isin(ids)]
+    codes = model.reason_codes(subset, month=month).to_numpy()
+    who = subset.loc[subset["month"] == month, "user_id"].to_numpy()
+    return {u: [r for r in row if isinstance(r, str)] for u, row in zip(who, codes, strict=True)}
 
 
 def _history(settings: Settings, month: str) -> pd.DataFrame | None:

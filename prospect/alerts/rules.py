@@ -46,7 +46,7 @@ def evaluate_rules(
     fired = []
     for rule in rules:
         hit, figures = _apply(rule, lookup, ids[at], now, features)
-        for user_id, figure in zip(ids[at][hit], figures[hit], strict=True):
+        for user_id, figure in zip(ids[at][hit], figures, strict=True):
             fired.append((user_id, rule.cause, rule.severity, figure))
     return pd.DataFrame(fired, columns=list(FIRED_COLUMNS))
 
@@ -73,8 +73,8 @@ def _past(lookup: pd.DataFrame, ids: np.ndarray, month: int, column: str) -> np.
     return lookup[column].reindex(key).to_numpy(dtype=float)
 
 
-def _apply(rule: Rule, lookup, ids, now, features) -> tuple[np.ndarray, np.ndarray]:
-    """Mask of the month's rows the rule trips, and each row's figures (a dict)."""
+def _apply(rule: Rule, lookup, ids, now, features) -> tuple[np.ndarray, list[dict]]:
+    """Mask of the month's rows the rule trips, and the figures of each row tripped."""
     if rule.kind == "threshold":
         if rule.feature not in features.columns:
             raise ValueError(f"rule {rule.cause!r}: feature {rule.feature!r} is not computed for "
@@ -82,26 +82,21 @@ def _apply(rule: Rule, lookup, ids, now, features) -> tuple[np.ndarray, np.ndarr
                              "since_first and count_w).")  # fmt: skip
         value = features[rule.feature].to_numpy(dtype=float)
         hit = _OPS[rule.op](value, rule.value) & ~np.isnan(value)
-        figures = [{rule.feature: _num(v), "threshold": rule.value} for v in value]
-    elif rule.kind == "falling":
+        return hit, [{rule.feature: _num(v), "threshold": rule.value} for v in value[hit]]
+    if rule.kind == "falling":
         series = [_past(lookup, ids, now - k, rule.indicator) for k in range(rule.months + 1)]
         hit = np.logical_and.reduce([series[k] < series[k + 1] for k in range(rule.months)])
-        figures = [
-            {rule.indicator: [_num(s[i]) for s in reversed(series)]} for i in range(len(ids))
-        ]
-    else:
-        pd_now = _past(lookup, ids, now, PD_COLUMN)
-        if rule.kind == "score_level":
-            hit = pd_now >= rule.value
-            figures = [{"pd": _num(p), "threshold": rule.value} for p in pd_now]
-        else:
-            pd_then = _past(lookup, ids, now - rule.months, PD_COLUMN)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                hit = (pd_now >= rule.value * pd_then) & (pd_now >= rule.min_pd) & (pd_then > 0)
-            figures = [{"pd": _num(a), "pd_before": _num(b), "months": rule.months}
-                       for a, b in zip(pd_now, pd_then, strict=True)]  # fmt: skip
-    hit = np.asarray(hit, dtype=bool) & np.ones(len(ids), dtype=bool)
-    return hit, np.array(figures, dtype=object) if len(ids) else np.array([], dtype=object)
+        rows = np.flatnonzero(hit)
+        return hit, [{rule.indicator: [_num(s[i]) for s in reversed(series)]} for i in rows]
+    pd_now = _past(lookup, ids, now, PD_COLUMN)
+    if rule.kind == "score_level":
+        hit = pd_now >= rule.value
+        return hit, [{"pd": _num(p), "threshold": rule.value} for p in pd_now[hit]]
+    pd_then = _past(lookup, ids, now - rule.months, PD_COLUMN)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hit = (pd_now >= rule.value * pd_then) & (pd_now >= rule.min_pd) & (pd_then > 0)
+    return hit, [{"pd": _num(a), "pd_before": _num(b), "months": rule.months}
+                 for a, b in zip(pd_now[hit], pd_then[hit], strict=True)]  # fmt: skip
 
 
 def _num(value: float) -> float | None:

@@ -94,18 +94,15 @@ def history_features(
     ``values`` is the float matrix of the indicators (rows x indicators); ``months`` integers.
     Lags are looked up among all rows, so scoring one month needs only that month selected.
     """
-    key = pd.MultiIndex.from_arrays([ids, months])
-    if key.has_duplicates:
-        dup = key[key.duplicated()][0]
-        raise ValueError(f"the panel has two rows for id {dup[0]!r} in month {dup[1]}.")
-    table = pd.DataFrame(values, index=key)
-    first_month = pd.Series(months).groupby(ids).transform("min").to_numpy()
-    since = _since_first(ids, months, values)
+    codes = pd.factorize(ids)[0].astype(np.int64)
+    table = _Table(codes, months, values, ids)
+    first_month = pd.Series(months).groupby(codes).transform("min").to_numpy()
+    since = _since_first(codes, months, values)
     if at is not None:
-        ids, months, first_month, since = ids[at], months[at], first_month[at], since[at]
-    stacked = np.stack([_lag_at(table, ids, months - k) for k in range(window)])
+        codes, months, first_month, since = codes[at], months[at], first_month[at], since[at]
+    stacked = np.stack([table.at(codes, months - k) for k in range(window)])
     slope = _slope(stacked)  # stacked: window x rows x indicators; lag 0 is the row itself
-    base = _baseline(table, ids, months, first_month, baseline)
+    base = _baseline(table, codes, months, first_month, baseline)
     out: dict[str, np.ndarray] = {}
     binary_set = set(binary)
     for j, x in enumerate(indicators):
@@ -137,12 +134,12 @@ def _slope(stacked: np.ndarray) -> np.ndarray:
 
 
 def _baseline(
-    table: pd.DataFrame, ids: np.ndarray, months: np.ndarray, first: np.ndarray, baseline: int
+    table: _Table, codes: np.ndarray, months: np.ndarray, first: np.ndarray, baseline: int
 ) -> np.ndarray:
     """Mean of each id's first ``baseline`` months (the behaviour it was acquired with), using
     only those months not after the row's own month."""
     early = np.stack([
-        np.where((first + k <= months)[:, None], _lag_at(table, ids, first + k), np.nan)
+        np.where((first + k <= months)[:, None], table.at(codes, first + k), np.nan)
         for k in range(baseline)
     ])  # fmt: skip
     with warnings.catch_warnings():
@@ -150,8 +147,30 @@ def _baseline(
         return np.nanmean(early, axis=0)
 
 
-def _lag_at(table: pd.DataFrame, ids: np.ndarray, at: np.ndarray) -> np.ndarray:
-    return table.reindex(pd.MultiIndex.from_arrays([ids, at])).to_numpy(dtype=float)
+class _Table:
+    """The panel's values found by (id code, month) through a sorted key: light on memory."""
+
+    def __init__(self, codes: np.ndarray, months: np.ndarray, values: np.ndarray, ids) -> None:
+        span = int(months.max() - months.min()) + 64 if len(months) else 1
+        self._low, self._span = (int(months.min()) - 32 if len(months) else 0), span
+        key = codes * span + (months - self._low)
+        self._order = np.argsort(key, kind="stable")
+        self._keys = key[self._order]
+        same = np.flatnonzero(self._keys[1:] == self._keys[:-1])
+        if len(same):
+            row = self._order[same[0]]
+            raise ValueError(f"the panel has two rows for id {ids[row]!r} in month {months[row]}.")
+        self._values = values
+
+    def at(self, codes: np.ndarray, months: np.ndarray) -> np.ndarray:
+        """Rows x indicators at (code, month); NaN where the panel has no such row."""
+        rel = months - self._low
+        wanted = codes * self._span + rel
+        pos = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
+        found = (self._keys[pos] == wanted) & (rel >= 0) & (rel < self._span)
+        out = np.full((len(codes), self._values.shape[1]), np.nan)
+        out[found] = self._values[self._order[pos[found]]]
+        return out
 
 
 def _since_first(ids: np.ndarray, months: np.ndarray, values: np.ndarray) -> np.ndarray:

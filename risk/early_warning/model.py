@@ -151,16 +151,17 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
             out = pd.concat([out, codes.reset_index(drop=True)], axis=1)
         return out
 
-    def reason_codes(self, X: pd.DataFrame, n: int = 3) -> pd.DataFrame:
-        """The ``n`` history features costing each row most points, in the scorecard's words."""
+    def reason_codes(self, X: pd.DataFrame, n: int = 3, month: object = None) -> pd.DataFrame:
+        """The ``n`` history features costing each row (or each row of ``month``) most points,
+        in the scorecard's words."""
         check_is_fitted(self, "estimator_")
         if not hasattr(self.estimator_, "reason_codes"):
             raise TypeError(
                 f"reason codes need an estimator with reason_codes (a Scorecard); "
                 f"got {type(self.estimator_).__name__}."
             )
-        return self.estimator_.reason_codes(self.transform(X), n=n,
-                                            descriptions=self.descriptions_)  # fmt: skip
+        features = self.transform(X, month)
+        return self.estimator_.reason_codes(features, n=n, descriptions=self.descriptions_)
 
     # -- checks and plumbing ---------------------------------------------------------------
 
