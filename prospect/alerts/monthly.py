@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -88,12 +89,32 @@ def monthly_alerts(
     month: str,
     config: AlertConfig,
     model: EarlyWarningModel | None,
-    history: object,
+    history: Callable[[str], pd.DataFrame | None],
+    *,
+    chunk_size: int = 100_000,
 ) -> tuple[list[NewAlert], pd.DataFrame]:
     """Alerts for the cardholders in ``rows`` (this month's rows, ``user_id`` and ``month``
-    columns) and the rows with their PD; ``history(month)`` gives an earlier month's panel."""
+    columns) and the rows with their PD; ``history(month)`` gives an earlier month's panel.
+
+    Cardholders are judged ``chunk_size`` at a time (each one's history alone decides), so
+    memory stays flat however many are watched.
+    """
     earlier = [history(m) for m in month_range(month, config.history_months)[:-1]]
     past = [frame for frame in earlier if frame is not None and len(frame)]
+    alerts: list[NewAlert] = []
+    scored = []
+    for start in range(0, len(rows), chunk_size):
+        chunk = rows.iloc[start : start + chunk_size]
+        ids = chunk["user_id"]
+        mine = [frame[frame["user_id"].isin(ids)] for frame in past]
+        found, with_pd = _judge(chunk, mine, month, config, model)
+        alerts.extend(found)
+        scored.append(with_pd)
+    out = pd.concat(scored, ignore_index=True) if scored else rows.assign(**{PD_COLUMN: np.nan})
+    return alerts, out
+
+
+def _judge(rows, past, month, config, model) -> tuple[list[NewAlert], pd.DataFrame]:
     scored = rows.copy()
     scored[PD_COLUMN] = float("nan")
     if model is not None and len(rows):

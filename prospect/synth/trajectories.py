@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from prospect.synth.latent import REGIONS
 from prospect.synth.months import SynthMonth, generate_months
@@ -158,7 +157,7 @@ def _show(
     q = 1.0 - np.exp(-np.maximum(stress, 0.0) / 2.0)  # 0 calm .. 1 in deep trouble
     n = len(rows)
     col = frame.loc[rows]
-    arrears = (col["is_in_arrears"].to_numpy() > 0) | (rng.random(n) < expit(-3.5 + 1.5 * stress))
+    arrears = (col["is_in_arrears"].to_numpy() > 0) | (rng.random(n) < 0.7 * q)
     frame.loc[rows, "is_in_arrears"] = arrears.astype(float)
     late = np.round(q * rng.uniform(0.0, 4.0, n))
     frame.loc[rows, "months_since_last_payment"] = np.minimum(

@@ -97,7 +97,10 @@ def history_features(
     codes = pd.factorize(ids)[0].astype(np.int64)
     table = _Table(codes, months, values, ids)
     first_month = pd.Series(months).groupby(codes).transform("min").to_numpy()
-    since = _since_first(codes, months, values)
+    binary_cols = [j for j, x in enumerate(indicators) if x in set(binary)]
+    since = np.full((len(codes), values.shape[1]), np.nan)
+    if binary_cols:
+        since[:, binary_cols] = _since_first(codes, months, values[:, binary_cols])
     if at is not None:
         codes, months, first_month, since = codes[at], months[at], first_month[at], since[at]
     stacked = np.stack([table.at(codes, months - k) for k in range(window)])
@@ -173,11 +176,9 @@ class _Table:
         return out
 
 
-def _since_first(ids: np.ndarray, months: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per row and indicator: the month the id's indicator was first above 0.5 so far (or NaN)."""
-    frame = pd.DataFrame(np.where(values > 0.5, months[:, None].astype(float), np.inf))
-    frame["_id"], frame["_m"] = ids, months
-    order = frame.sort_values(["_id", "_m"], kind="stable")
-    firsts = order.groupby("_id", sort=False)[list(range(values.shape[1]))].cummin()
-    out = firsts.reindex(frame.index).to_numpy(dtype=float)
-    return np.where(np.isinf(out), np.nan, out)
+def _since_first(codes: np.ndarray, months: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per row and indicator: the month the id's indicator was first above 0.5, when that is
+    not after the row's month (NaN otherwise: no event yet)."""
+    flagged = np.where(values > 0.5, months[:, None].astype(float), np.inf)
+    first = pd.DataFrame(flagged).groupby(codes).min().to_numpy()[codes]
+    return np.where(first <= months[:, None], first, np.nan)
