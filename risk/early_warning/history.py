@@ -122,18 +122,17 @@ def history_features(
 
 
 def _slope(stacked: np.ndarray) -> np.ndarray:
-    """Least-squares slope per month over the lags present (NaN with fewer than two)."""
-    t = -np.arange(stacked.shape[0], dtype=float)[:, None, None] * np.ones_like(stacked)
+    """Least-squares slope per month over the lags present (NaN with fewer than two), from
+    running sums: no large temporaries beyond the mask."""
     seen = ~np.isnan(stacked)
-    t = np.where(seen, t, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # rows without history give NaN
-        t_c = t - np.nanmean(t, axis=0)
-        y_c = stacked - np.nanmean(stacked, axis=0)
-        num = np.nansum(t_c * y_c, axis=0)
-        den = np.nansum(t_c * t_c, axis=0)
-        enough = (seen.sum(axis=0) >= 2) & (den > 0)
-        return np.where(enough, num / np.where(den > 0, den, 1.0), np.nan)
+    y = np.where(seen, stacked, 0.0)
+    t = -np.arange(stacked.shape[0], dtype=float)[:, None, None]
+    n = seen.sum(axis=0)
+    st, sy = (seen * t).sum(axis=0), y.sum(axis=0)
+    stt, sty = (seen * t * t).sum(axis=0), (y * t).sum(axis=0)
+    den = n * stt - st * st
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((n >= 2) & (den > 0), (n * sty - st * sy) / den, np.nan)
 
 
 def _baseline(
