@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import PositiveInt, model_validator
+from pydantic import PositiveFloat, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "dev-only-change-me"
@@ -37,12 +37,24 @@ class Settings(BaseSettings):
     login_max_failures: PositiveInt = 5
     login_max_client_failures: PositiveInt = 20
     login_lockout_seconds: PositiveInt = 15 * 60
+    # Early warning: rules config (None: the packaged default) and the bank's webhook. Without
+    # a URL, alerts are still raised and listed; nothing is pushed.
+    early_warning_config: Path | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_timeout: PositiveFloat = 10.0
+    webhook_max_attempts: PositiveInt = 6
+    webhook_backoff: PositiveFloat = 30.0  # seconds before the first retry; doubles each time
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError(
                 "secret_key is the development placeholder; set PROSPECT_SECRET_KEY in production"
+            )
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "webhook_url is set without webhook_secret; set PROSPECT_WEBHOOK_SECRET"
             )
         return self
 

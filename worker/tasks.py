@@ -1,7 +1,8 @@
 """Thin task wrappers around :mod:`prospect.pipeline`: they take a run id (and a partition
 index), call one step and enqueue what follows.
 
-Flow: ``validate`` -> one ``score`` per partition (a group) -> ``select`` -> ``publish``. No
+Flow: ``validate`` -> one ``score`` per partition (a group) -> ``select`` -> ``publish`` ->
+``raise_alerts`` (cardholders' early warnings, each pushed by a ``deliver_webhook``). No
 chord: each ``score`` writes its partition's outputs, then enqueues ``select`` when it finds
 every partition done, so the last one to finish starts selection. A redelivered task finds its
 outputs and only repeats the hand-over, and duplicate hand-overs are harmless because every
@@ -12,6 +13,7 @@ retried with backoff and jitter; bad data and bad config fail the run with the r
 from __future__ import annotations
 
 import logging
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -35,8 +37,10 @@ from prospect.pipeline import (
     stopped,
     validate_step,
 )
+from prospect.pipeline.alerts import alerts_step
 from prospect.settings import Settings, get_settings
 from prospect.targeting import CampaignConfig
+from prospect.webhooks import attempt_delivery, backoff_seconds
 from worker.celery_app import app, make_celery
 from worker.config import WorkerSettings
 
@@ -105,10 +109,43 @@ def select(run_id: str) -> int:
 
 @app.task(base=RunStepTask, name="worker.tasks.publish")
 def publish(run_id: str) -> int:
-    """Store the draft campaign (once per run id) and mark the run ``draft``."""
+    """Store the draft campaign (once per run id) and mark the run ``draft``, then queue the
+    month's cardholder alerts."""
     if stopped(get_settings(), run_id):
         return 0
-    return publish_step(run_id, get_settings())
+    campaign_id = publish_step(run_id, get_settings())
+    raise_alerts.delay(run_id)
+    return campaign_id
+
+
+@app.task(
+    name="worker.tasks.raise_alerts",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=KNOBS.max_retries,
+)
+def raise_alerts(run_id: str) -> int:
+    """Raise the month's alerts on watched cardholders and queue their webhooks (a redelivery
+    raises nothing twice: an open alert is never raised again)."""
+    summary = alerts_step(run_id, get_settings())
+    for delivery_id in summary.pending_deliveries:
+        deliver_webhook.delay(delivery_id)
+    return summary.n_alerts
+
+
+@app.task(bind=True, name="worker.tasks.deliver_webhook", acks_late=True)
+def deliver_webhook(self: Task, delivery_id: int) -> str:
+    """POST one alert to the bank; retried with doubling backoff and jitter until delivered or,
+    after ``webhook_max_attempts`` attempts, dead-lettered (every attempt is in the log)."""
+    settings = get_settings()
+    attempts = settings.webhook_max_attempts
+    outcome = attempt_delivery(settings, delivery_id, last=self.request.retries + 1 >= attempts)
+    if outcome == "retry":
+        wait = backoff_seconds(settings, self.request.retries) * random.uniform(0.8, 1.2)
+        raise self.retry(countdown=wait, max_retries=attempts - 1)
+    return outcome
 
 
 @app.task(

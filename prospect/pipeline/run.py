@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from prospect.pipeline import steps
+from prospect.pipeline.alerts import alerts_step
 from prospect.pipeline.landing import batch_for_month
 from prospect.pipeline.plan import (
     DEFAULT_PARTITIONS,
@@ -85,6 +86,8 @@ def execute(run_id: str, settings: Settings) -> RunResult:
     except Exception as exc:
         fail(settings, run_id, exc)
         raise
+    if result_of(settings, run_id).state.status == "draft":
+        alerts_step(run_id, settings)  # webhooks wait for a worker or `prospect alerts deliver`
     return result_of(settings, run_id)
 
 

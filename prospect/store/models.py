@@ -6,13 +6,14 @@ the same on both backends); JSON columns hold reports, configs and explanations.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Enum,
     Float,
     ForeignKey,
@@ -284,3 +285,85 @@ class ModelVersion(Base):
     promoted_at: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(Boolean, default=False)
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# -- Early warning for new cardholders (issue 21) ------------------------------------------
+
+ALERT_STATUSES = ("open", "acknowledged", "closed")
+ALERT_SEVERITIES = ("low", "medium", "high")
+DELIVERY_STATUSES = ("pending", "delivered", "dead")
+_OPEN_ALERT = "status != 'closed'"
+
+
+class Cardholder(Base):
+    """A subscriber who took the card: watched from ``issued_on`` until ``watch_until``."""
+
+    __tablename__ = "cardholders"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    watch_until: Mapped[date] = mapped_column(Date, index=True)
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    registered_by: Mapped[str] = mapped_column(String(128))
+
+
+class Alert(Base):
+    """A warning on a cardholder for one cause; at most one not-closed alert per cardholder
+    and cause (a partial unique index), so a cause that persists is not raised every month."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index(
+            "ux_alerts_open_cause", "user_id", "cause", unique=True,
+            sqlite_where=text(_OPEN_ALERT), postgresql_where=text(_OPEN_ALERT),
+        ),
+        Index("ix_alerts_status_month", "status", "month"),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("cardholders.user_id"), index=True)
+    cause: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(_choice("alert_severity", ALERT_SEVERITIES))
+    status: Mapped[str] = mapped_column(_choice("alert_status", ALERT_STATUSES), default="open")
+    month: Mapped[str] = mapped_column(String(7))
+    run_id: Mapped[str | None] = mapped_column(String(128))
+    pd: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookDelivery(Base):
+    """One alert to push to the bank: its body, idempotency key and where delivery stands."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        _choice("delivery_status", DELIVERY_STATUSES), default="pending"
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class WebhookAttempt(Base):
+    """The delivery log: every POST tried, with what came back."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(Float)
