@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from prospect.cli.app import app, console, fail
 from prospect.exceptions import ProspectError
 from prospect.synth import write_months
+from prospect.synth.uplift import LegacyPolicy
 
 
 class FileFormat(StrEnum):
@@ -35,6 +36,9 @@ def synth(
         False, "--chinese-headers", help="Chinese column headers (the DCIC names)."
     ),
     end_month: str = typer.Option("2026-10", "--end-month", help="Last month, YYYY-MM."),
+    campaigns: bool = typer.Option(
+        False, "--campaigns", help="Organic take-up and a legacy campaign with a control group."
+    ),
 ) -> None:
     """Write realistic synthetic subscriber months (labels' true probabilities under oracle/)."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -51,6 +55,7 @@ def synth(
             write_months(
                 out, users, months, seed=seed, fmt=fmt.value, encoding=encoding.value,
                 chinese_headers=chinese_headers, end_month=end_month, on_month=done,
+                campaigns=LegacyPolicy() if campaigns else None,
             )  # fmt: skip
         except (ValueError, OSError, ProspectError) as exc:
             fail(str(exc))

@@ -1,12 +1,13 @@
 """Write synthetic months as the files an operator would deliver (Parquet or CSV).
 
 CSV can be GBK-encoded with the Chinese headers of the spec (each column's first alias), as the
-DCIC source data is. The oracle goes to a separate ``oracle/`` folder that training never reads.
+DCIC source data is. The oracle goes to a separate ``oracle/`` folder that training never reads;
+in the world with campaigns (:mod:`prospect.synth.uplift`) the contacts go to ``campaigns/``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from prospect.spec import DatasetSpec, load_spec
 from prospect.synth.months import SPEC_NAME, SynthMonth, generate_months
+from prospect.synth.uplift import CampaignMonth, LegacyPolicy, generate_campaign_months
 
 Format = Literal["parquet", "csv"]
 Encoding = Literal["utf-8", "gbk"]
@@ -39,7 +41,7 @@ def _for_csv(spec: DatasetSpec, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_month(
-    month: SynthMonth,
+    month: SynthMonth | CampaignMonth,
     out_dir: Path,
     *,
     fmt: Format = "parquet",
@@ -60,6 +62,11 @@ def write_month(
     else:
         _for_csv(spec, frame).to_csv(path, index=False, encoding=encoding, lineterminator="\n")
     month.oracle.to_parquet(out_dir / "oracle" / f"oracle_{month.month}.parquet", index=False)
+    if isinstance(month, CampaignMonth):
+        (out_dir / "campaigns").mkdir(exist_ok=True)
+        month.contacts.to_parquet(
+            out_dir / "campaigns" / f"contacts_{month.month}.parquet", index=False
+        )
     return path
 
 
@@ -74,14 +81,24 @@ def write_months(
     chinese_headers: bool = False,
     end_month: str = "2026-10",
     on_month: Callable[[Path], None] | None = None,
+    campaigns: LegacyPolicy | None = None,
 ) -> list[Path]:
     """Generate and write ``n_months`` months (see :func:`generate_months`); same seed, same bytes.
 
-    ``on_month`` is called with each written path (progress reporting).
+    ``on_month`` is called with each written path (progress reporting). With a ``campaigns``
+    policy the months have organic take-up and that legacy campaign (see
+    :func:`~prospect.synth.uplift.generate_campaign_months`); without, every non-holder is offered.
     """
     _check_options(fmt, encoding)
     paths = []
-    for month in generate_months(n_users, n_months, seed=seed, end_month=end_month):
+    months: Iterable[SynthMonth | CampaignMonth] = (
+        generate_months(n_users, n_months, seed=seed, end_month=end_month)
+        if campaigns is None
+        else generate_campaign_months(
+            n_users, n_months, seed=seed, end_month=end_month, policy=campaigns
+        )
+    )
+    for month in months:
         path = write_month(
             month, out_dir, fmt=fmt, encoding=encoding, chinese_headers=chinese_headers
         )
