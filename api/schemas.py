@@ -254,3 +254,20 @@ class HealthProblem(ProblemDetail):
 
     database: ComponentHealth
     broker: ComponentHealth
+
+
+class AuditEventOut(_FromRow):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEventOut]
+    total: int
+    limit: int
+    offset: int

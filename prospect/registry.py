@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from prospect.settings import Settings, get_settings
-from prospect.store import ModelVersion, make_engine, session_scope, upgrade
+from prospect.store import ModelVersion, make_engine, record_audit, session_scope, upgrade
+from prospect.store.audit import MODEL_ENTITY
 from prospect.store.types import utcnow
 from prospect.training.bundle import ModelBundle
 from prospect.training.exceptions import (
@@ -60,11 +61,14 @@ def register(settings: Settings, directory: Path) -> bool:
     return True
 
 
-def promote(version: str, settings: Settings | None = None) -> dict[str, Any]:
+def promote(
+    version: str, settings: Settings | None = None, *, actor: str = "system"
+) -> dict[str, Any]:
     """Make ``version`` the bundle used for scoring; every other version is deactivated.
 
     The bundle is verified (checksum) before it becomes active, so a tampered bundle is never
-    promoted. Returns the promoted version's registry row as a dict.
+    promoted. The change is audited as ``model.promoted`` by ``actor``, with the version it
+    replaced, in the same transaction. Returns the promoted version's registry row as a dict.
     """
     settings = settings or get_settings()
     row = _row(settings, version)
@@ -72,11 +76,14 @@ def promote(version: str, settings: Settings | None = None) -> dict[str, Any]:
     engine = _engine(settings)
     try:
         with session_scope(engine, immediate=True) as session:
+            was = session.scalar(select(ModelVersion.version).where(ModelVersion.is_active))
             session.execute(update(ModelVersion).values(is_active=False))
             target = session.get(ModelVersion, version)
             target.is_active, target.promoted_at = True, utcnow()  # type: ignore[union-attr]
             session.flush()
             result = _as_dict(target)  # type: ignore[arg-type]
+            detail = {"previous": was, "checksum": row["checksum"]}
+            record_audit(session, actor, "model.promoted", MODEL_ENTITY, version, detail)
     finally:
         engine.dispose()
     logger.info("promoted model bundle %s", version)

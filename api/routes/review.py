@@ -175,8 +175,8 @@ def get_enqueue_run(settings: SettingsDep) -> review.EnqueueRun:
         raise Problem(503, "the run queue is not available; try again later.") from exc
 
     def enqueue(month: str, requested_by: str, config: Any) -> review.Requeued:
-        run_id = str(enqueue_run(month, None, requested_by,
-                                 config=CampaignConfig.model_validate(config)))  # fmt: skip
+        given = CampaignConfig.model_validate(config) if config else None  # None: the default
+        run_id = str(enqueue_run(month, None, requested_by, config=given))
         state = get_state(settings, run_id)
         return review.Requeued(run_id, state.status if state is not None else "queued")
 

@@ -27,6 +27,8 @@ from prospect.store import (
     session_scope,
     set_active,
     set_password,
+    set_pii_access,
+    unlock_logins,
     upgrade,
 )
 
@@ -39,6 +41,7 @@ app.add_typer(db_app, name="db")
 
 ROLE_HELP = "viewer, reviewer or admin."
 STDIN_HELP = "Read the password from the first line of stdin."
+PII_HELP = "May see personal data (msisdn) in full, whatever the role."
 
 
 def _upgrade(url: str) -> None:
@@ -78,12 +81,40 @@ def users_create(
     username: str = typer.Argument(..., help="Login name."),
     role: str = typer.Option(..., "--role", help=ROLE_HELP),
     password_stdin: bool = typer.Option(False, "--password-stdin", help=STDIN_HELP),
+    pii: bool = typer.Option(False, "--pii", help=PII_HELP),
 ) -> None:
     """Create a review-page user; the password is prompted for (hidden) unless piped."""
     password = _read_password(password_stdin)
     with _session() as session:
-        user = create_user(session, username, password, role, actor=_actor())
-        console.print(f"created user {user.username!r} (id {user.id}, role {user.role})")
+        user = create_user(session, username, password, role, actor=_actor(), pii_access=pii)
+        console.print(f"created user {user.username!r} (id {user.id}, role {user.role}"
+                      f"{', sees personal data' if pii else ''})")  # fmt: skip
+
+
+@users_app.command("pii")
+def users_pii(
+    username: str = typer.Argument(..., help="Login name."),
+    revoke: bool = typer.Option(False, "--revoke", help="Withdraw the grant instead."),
+) -> None:
+    """Let a user see personal data (msisdn) in full on the review page, or stop it."""
+    with _session() as session:
+        set_pii_access(session, username, not revoke, actor=_actor())
+    console.print(f"{username!r} {'no longer sees' if revoke else 'now sees'} personal data")
+
+
+@users_app.command("unlock")
+def users_unlock(
+    username: str = typer.Argument("", help="Login name to unlock (or use --client)."),
+    client: str = typer.Option("", "--client", help="A client address to unlock instead."),
+) -> None:
+    """Lift a login lock left by too many failed passwords (per username or per client)."""
+    if bool(username) == bool(client):
+        fail("give either a USERNAME or --client ADDRESS.")
+    scope, subject = ("client", client) if client else ("user", username)
+    with _session() as session:
+        found = unlock_logins(session, scope, subject, actor=_actor())
+    what = f"client {subject}" if client else f"user {subject!r}"
+    console.print(f"unlocked {what}" if found else f"{what} was not locked; nothing to do")
 
 
 @users_app.command("password")

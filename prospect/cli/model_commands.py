@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import time
 import warnings
@@ -97,7 +98,7 @@ def promote_command(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LibraryVersionWarning)
         try:
-            row = registry.promote(version)
+            row = registry.promote(version, actor=f"cli:{getpass.getuser()}")
         except ProspectError as exc:
             fail(str(exc))
     for warning in caught:

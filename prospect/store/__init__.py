@@ -49,7 +49,15 @@ from prospect.store.sessions import (
 )
 from prospect.store.suppression import add_suppression, load_suppression, suppression_history
 from prospect.store.throttle import ThrottlePolicy, clear_failures, record_failure, retry_after
-from prospect.store.users import create_user, get_user, set_active, set_password, verify_password
+from prospect.store.throttle import unlock as unlock_logins
+from prospect.store.users import (
+    create_user,
+    get_user,
+    set_active,
+    set_password,
+    set_pii_access,
+    verify_password,
+)
 
 __all__ = [
     "AlreadyExistsError", "ApiKey", "AuditEvent", "Base", "Campaign", "ContactHistory", "DQReport",
@@ -61,5 +69,6 @@ __all__ = [
     "revoke_api_key", "revoke_session", "revoke_user_sessions", "save_campaign", "session_factory",
     "session_scope", "set_active", "set_password", "set_run_status", "start_session", "upgrade",
     "verify_password", "LoginThrottle", "SuppressionRecord", "suppression_history",
-    "ThrottlePolicy", "clear_failures", "record_failure", "retry_after",
+    "ThrottlePolicy", "clear_failures", "record_failure", "retry_after", "set_pii_access",
+    "unlock_logins",
 ]  # fmt: skip

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from prospect.store.models import AuditEvent
@@ -59,3 +60,31 @@ def audit_trail(session: Session, entity: str, entity_id: str | int) -> list[Aud
         .order_by(AuditEvent.at, AuditEvent.id)
     )
     return list(session.scalars(stmt))
+
+
+def audit_query(
+    *, actor: str | None = None, action: str | None = None, entity: str | None = None,
+    since: datetime | None = None, until: datetime | None = None,
+) -> Select[tuple[AuditEvent]]:  # fmt: skip
+    """Audit rows matching every filter given (``action`` ending in ``.`` matches a prefix,
+    e.g. ``campaign.``); ``since`` inclusive, ``until`` exclusive. Order by
+    :data:`NEWEST_FIRST`."""
+    stmt = select(AuditEvent)
+    if actor is not None:
+        stmt = stmt.where(AuditEvent.actor == actor)
+    if action is not None:
+        prefix = action.endswith(".")
+        stmt = stmt.where(
+            AuditEvent.action.startswith(action, autoescape=True) if prefix
+            else AuditEvent.action == action
+        )  # fmt: skip
+    if entity is not None:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    if since is not None:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEvent.at < until)
+    return stmt
+
+
+NEWEST_FIRST = (AuditEvent.at.desc(), AuditEvent.id.desc())

@@ -29,20 +29,35 @@ def check_role(role: str) -> str:
     return role
 
 
-def create_user(session: Session, username: str, password: str, role: str, *, actor: str) -> User:
-    """Add an active user with an argon2 hash of ``password``; audited as ``user.created``."""
+def create_user(
+    session: Session, username: str, password: str, role: str, *, actor: str,
+    pii_access: bool = False,
+) -> User:  # fmt: skip
+    """Add an active user with an argon2 hash of ``password``; audited as ``user.created``.
+
+    ``pii_access`` lets the user see personal data (msisdn) in full, whatever the role.
+    """
     check_role(role)
     if not username or len(username) > 64:
         raise ValueError(f"username must be 1 to 64 characters; got {username!r}.")
     _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AlreadyExistsError(f"user {username!r} already exists.")
-    user = User(username=username, password_hash=_hasher.hash(password), role=role)
+    user = User(username=username, password_hash=_hasher.hash(password), role=role,
+                pii_access=pii_access)  # fmt: skip
     session.add(user)
     session.flush()
-    record_audit(
-        session, actor, "user.created", USER_ENTITY, user.id, {"username": username, "role": role}
-    )
+    detail = {"username": username, "role": role, "pii_access": pii_access}
+    record_audit(session, actor, "user.created", USER_ENTITY, user.id, detail)
+    return user
+
+
+def set_pii_access(session: Session, username: str, allowed: bool, *, actor: str) -> User:
+    """Grant or withdraw full personal data for a user (``user.pii_granted`` / ``_revoked``)."""
+    user = get_user(session, username)
+    user.pii_access = allowed
+    action = "user.pii_granted" if allowed else "user.pii_revoked"
+    record_audit(session, actor, action, USER_ENTITY, user.id, {"username": username})
     return user
 
 

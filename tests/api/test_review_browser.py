@@ -134,11 +134,51 @@ def test_reviewer_approves_the_newest_draft(page, live, reviewer_key):
     shot(page, "review-logged-out")
 
 
-def test_a_viewer_cannot_approve(page, live):
+def test_a_viewer_cannot_see_a_draft_nor_approve(page, live):
     base, seeded = live
     log_in(page, base, "vic")
-    page.goto(f"{base}/review/campaigns/{seeded.draft_id}")
-    assert page.get_by_test_id("status").inner_text() == "draft"
+    response = page.goto(f"{base}/review/campaigns/{seeded.draft_id}")
+    assert response is not None and response.status == 404
     assert page.locator("button:has-text('Approve')").count() == 0
-    assert "can read this list but not approve" in page.get_by_test_id("no-review").inner_text()
-    shot(page, "review-viewer-detail")
+    shot(page, "review-viewer-draft")
+
+
+BROWSER_RACE_ROUNDS = 4
+
+
+def test_two_reviewers_deciding_at_once_in_browsers_get_one_verdict(browser, live, api_app):
+    """Rita approves while Ada rejects the same draft, both forms in flight together: one page
+    announces the decision, the other shows the 409 message over the winner's badge."""
+    from tests.api.test_review_races import decision_rows, seed_draft, status_of
+
+    base, _ = live
+    engine = api_app.state.engine
+    contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(2)]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for p, name in zip(pages, ("rita", "ada"), strict=True):
+            log_in(p, base, name)
+        for i in range(BROWSER_RACE_ROUNDS):
+            cid = seed_draft(engine, f"2033-{i + 1:02d}", f"browser{i}")
+            for p in pages:
+                p.goto(f"{base}/review/campaigns/{cid}")
+                p.fill("textarea[name=comment]", "Decided in a race.")
+            with pages[0].expect_navigation(), pages[1].expect_navigation():
+                pages[0].click("button:has-text('Approve')", no_wait_after=True)
+                pages[1].click("button:has-text('Reject')", no_wait_after=True)
+            final = status_of(engine, cid)
+            assert final in ("approved", "rejected")
+            assert decision_rows(engine, cid) == [f"campaign.{final}"], f"round {i}"
+            badges = [p.get_by_test_id("status").inner_text() for p in pages]
+            assert badges == [final, final], f"round {i}: {badges}"
+            alerts = [p.get_by_role("alert").count() for p in pages]
+            assert sorted(alerts) == [0, 1], f"round {i}: {alerts}"
+            loser = pages[alerts.index(1)]
+            assert "only a draft can be" in loser.get_by_role("alert").inner_text()
+            winner = pages[alerts.index(0)]
+            notice = winner.get_by_role("status").inner_text()
+            assert notice.startswith(f"Campaign {final}"), notice
+        shot(loser, "review-race-loser")
+    finally:
+        for c in contexts:
+            c.close()

@@ -102,3 +102,17 @@ def test_list_and_detail_read_models(api_engine):
     ]
     assert detail.model_versions == ["m-1"] and detail.dq_report is None
     assert [e.action for e in detail.trail] == ["campaign.created"]
+
+
+def test_a_sent_campaign_shows_in_its_history(api_engine):
+    """Every event of a campaign is recorded under one entity name, so its history has them."""
+    from prospect.outcomes import mark_sent
+    from prospect.review import campaign_detail
+    from prospect.store import session_scope
+
+    cid = seed_campaign(api_engine, "2026-08", 4, "approved")
+    with session_scope(api_engine) as session:
+        assert mark_sent(session, cid, channel="sms", actor="crm") == 3
+    with session_scope(api_engine) as session:
+        trail = campaign_detail(session, cid, role="viewer").trail
+    assert [e.action for e in trail] == ["campaign.created", "campaign.approved", "campaign.sent"]

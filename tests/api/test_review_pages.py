@@ -469,3 +469,37 @@ def test_an_unknown_campaign_is_a_404_page(client, seeded):
     response = client.get("/review/campaigns/999")
     assert response.status_code == 404 and "no campaign with id 999." in response.text
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_expected_defaults_on_the_page_match_a_hand_computed_value(client, seeded, api_engine):
+    """Expected defaults = sum over contacted targets of p(takes the card) x PD: a subscriber
+    defaults only after taking the card; the control group is not contacted."""
+    from datetime import date
+
+    import pandas as pd
+
+    from prospect.store import get_or_create_run, save_campaign, session_scope
+    from prospect.targeting import load_campaign_config
+    from prospect.targeting.summary import campaign_summary
+
+    targets = pd.DataFrame({
+        "user_id": ["a", "b", "c", "d"], "rank": [1, 2, 3, 4],
+        "p_demand": [0.5, 0.4, 0.2, 0.9], "pd": [0.1, 0.05, 0.2, 0.3],
+        "score_points": [600.0, 610.0, 590.0, 580.0], "expected_value": [1.0, 2.0, 3.0, 4.0],
+        "is_control": [False, False, False, True], "persona_name": ["x", "x", "y", "y"],
+    })  # fmt: skip
+    hand = 0.5 * 0.1 + 0.4 * 0.05 + 0.2 * 0.2  # 0.11; d is control
+    summary = campaign_summary(targets, load_campaign_config(), exclusions={}, n_scored=10,
+                               n_eligible=8, campaign_key="k", as_of=date(2026, 12, 1))  # fmt: skip
+    fields = {"month": "2027-01", "batch_path": "/l/x.csv", "batch_checksum": "s",
+              "model_version": "m-1", "config_hash": "c"}  # fmt: skip
+    with session_scope(api_engine) as session:
+        get_or_create_run(session, "run-hand", fields, requested_by="test")
+        cid = save_campaign(session, "run-hand", {"month": "2027-01", "name": "Hand",
+                            "model_version": "m-1", "summary": summary}, targets).id  # fmt: skip
+    login(client, "rita")
+    page = client.get(f"/review/campaigns/{cid}").text
+    shown = re.search(r'data-testid="expected-defaults" data-value="([^"]+)">([^<]+)<', page)
+    assert shown and float(shown.group(1)) == pytest.approx(hand, abs=1e-9)
+    assert shown.group(2) == "0.1"
+    assert "default rate 10.00%" in page  # 0.11 / (0.5 + 0.4 + 0.2)

@@ -158,3 +158,20 @@ def test_cli_train_refuses_a_single_month(settings, tmp_path):
     write_months(tmp_path, 100, 1, seed=0)
     result = CliRunner().invoke(app, ["train", "--data", str(tmp_path)])
     assert result.exit_code == 2 and "at least two" in result.output
+
+
+def test_promotion_is_audited_with_who_and_what_it_replaced(settings, trained_dir):
+    from prospect.store import AuditEvent, make_engine, session_scope
+
+    _install(settings, trained_dir, "m-a")
+    _install(settings, trained_dir, "m-b")
+    registry.promote("m-a", settings, actor="cli:ana")
+    registry.promote("m-b", settings, actor="cli:bo")
+    engine = make_engine(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            rows = session.query(AuditEvent).filter(AuditEvent.action == "model.promoted").all()
+            seen = [(e.actor, e.entity_id, e.detail["previous"]) for e in rows]
+    finally:
+        engine.dispose()
+    assert seen == [("cli:ana", "m-a", None), ("cli:bo", "m-b", "m-a")]
