@@ -15,9 +15,9 @@ import pandas as pd
 
 from validation.guards import guard_kind
 from validation.identity import hash_ids, row_hashes
-from validation.psi import bin_shares, psi, psi_band
 from validation.result import DriftRow, Failure
 from validation.rules import TableRules
+from validation.stability_index import bin_shares, psi, psi_band
 
 OTHER = "__other__"
 

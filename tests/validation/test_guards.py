@@ -8,7 +8,7 @@ import pytest
 
 from tests.validation.conftest import small_frame
 from validation import ColumnRule, GuardLimits, ReferenceProfile, TableRules, validate
-from validation.psi import PSI_FAIL, PSI_WARN, psi, psi_band
+from validation.stability_index import PSI_FAIL, PSI_WARN, psi, psi_band
 
 
 def _rules(**kwargs) -> TableRules:
