@@ -2,8 +2,10 @@
 between the training data and a new month, as a DataFrame (pages are the application's to
 render, from the report's figures).
 
-PSI = sum over bins of ``(actual share - expected share) * ln(actual share / expected share)``.
-Rule of thumb used for the status: below 0.10 stable, 0.10-0.25 monitor, above 0.25 shifted.
+PSI and its bands are the project's one implementation, :mod:`validation.stability_index`
+(numpy only): a PSI below ``PSI_WARN`` (0.10) is stable, from it ``monitor``, from
+``PSI_FAIL`` (0.25) ``shifted`` -- the limits at which the data-quality gate warns and
+quarantines.
 
 Everything is counts-based: a :class:`StabilityProfile` fixes each variable's bins on the
 reference data once and keeps the reference counts (plain JSON, so it travels in a model
@@ -23,30 +25,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+
+from validation.stability_index import PSI_FAIL, PSI_WARN, psi_band, psi_from_counts
 
 logger = logging.getLogger(__name__)
 
-EPS = 1e-4
-THRESHOLDS = ((0.10, "stable"), (0.25, "monitor"))
+THRESHOLDS = ((PSI_WARN, "stable"), (PSI_FAIL, "monitor"))
 SCORE = "score"
 KINDS = ("numeric", "categorical")
 Counts = dict[str, list[int]]
 
 
-def psi_from_counts(expected: ArrayLike, actual: ArrayLike) -> float:
-    """PSI of two count vectors over the same bins (shares floored at 1e-4)."""
-    e, a = np.asarray(expected, float), np.asarray(actual, float)
-    e, a = np.maximum(e / e.sum(), EPS), np.maximum(a / a.sum(), EPS)
-    return float(np.sum((a - e) * np.log(a / e)))
+_STATUSES = ("stable", "monitor", "shifted")
 
 
 def status(value: float) -> str:
-    """``stable``, ``monitor`` or ``shifted`` for a PSI value (see :data:`THRESHOLDS`)."""
-    for limit, name in THRESHOLDS:
-        if value < limit:
-            return name
-    return "shifted"
+    """``stable``, ``monitor`` or ``shifted`` for a PSI value (the bands of
+    :func:`validation.stability_index.psi_band`; a PSI exactly at a limit is in the upper band)."""
+    return _STATUSES[psi_band(value)]
 
 
 def _floats(values: pd.Series, name: str) -> np.ndarray:

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from validation.guards import guard_kind
-from validation.identity import hash_ids, row_hashes
-from validation.psi import bin_shares, psi, psi_band
+from validation.identity import hash_ids, id_row_hashes, row_hashes
 from validation.result import DriftRow, Failure
 from validation.rules import TableRules
+from validation.stability_index import bin_shares, psi, psi_band
 
 OTHER = "__other__"
 
@@ -56,8 +56,9 @@ class ReferenceProfile:
                 shares[col.name] = values.value_counts(normalize=True, dropna=True).to_dict()
         missing = {c.name: float(df[c.name].isna().mean()) for c in present}
         has_ids = rules.id_column in df.columns
-        ids = hash_ids(df[rules.id_column]) if has_ids else None
-        rows = row_hashes(df, rules)
+        id_hashes = id_row_hashes(df[rules.id_column]) if has_ids else None
+        ids = hash_ids(df[rules.id_column], id_hashes) if has_ids else None
+        rows = row_hashes(df, rules, id_hashes)
         return cls(len(df), edges, shares, missing, ids, None if rows is None else np.sort(rows))
 
 

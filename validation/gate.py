@@ -21,7 +21,13 @@ from validation.crossfield import check_rules
 from validation.drift import ReferenceProfile, drift_table
 from validation.expect import run_expectations
 from validation.guards import format_failures, guard_failures
-from validation.identity import content_digest, hash_ids, identity_failures, row_hashes
+from validation.identity import (
+    content_digest,
+    hash_ids,
+    id_row_hashes,
+    identity_failures,
+    row_hashes,
+)
 from validation.interpret import failures_from_ge
 from validation.result import ValidationResult
 from validation.rules import TableRules
@@ -62,14 +68,16 @@ def validate(
     failures += check_rules(df, rules.cross_field_rules, ids)
     failures += format_failures(df, rules, ids)
     drift_rows, drift_failures = drift_table(df, rules, profile, missing) if profile else ([], [])
-    rows = row_hashes(df, rules)
+    id_hashes = id_row_hashes(df[rules.id_column]) if ids is not None else None
+    rows = row_hashes(df, rules, id_hashes)
     continuity: dict[str, float] = {}
     if profile is not None:
         failures += guard_failures(df, rules, profile, missing)
+        distinct = (np.array([], dtype=np.uint64) if id_hashes is None
+                    else hash_ids(df[rules.id_column], id_hashes))  # fmt: skip
         found, continuity = identity_failures(
-            hash_ids(ids) if ids is not None else np.array([], dtype=np.uint64), rows,
-            profile.ids, profile.rows, rules, known_ids,
-        )  # fmt: skip
+            distinct, rows, profile.ids, profile.rows, rules, known_ids
+        )
         failures += found
     result = ValidationResult(month, failures + drift_failures, drift_rows, {}, [ge_result])
     result.stats = _stats(df, ge_result, profile, time.perf_counter() - start)

@@ -22,9 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from validation.interpret import MAX_EXAMPLES
-from validation.psi import bin_shares, psi
 from validation.result import Failure
 from validation.rules import TableRules
+from validation.stability_index import bin_shares, psi
 
 MAX_SHAPES = 5
 

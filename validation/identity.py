@@ -15,11 +15,12 @@ Three checks, each against :class:`~validation.rules.IdentityBand`:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from validation.result import Failure
 from validation.rules import TableRules
@@ -27,24 +28,36 @@ from validation.rules import TableRules
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
-def hash_ids(values: Iterable[Any]) -> np.ndarray:
-    """Sorted distinct 64-bit hashes of the non-missing values, each read as text."""
-    series = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
-    present = series[series.notna()].astype(str).to_numpy(dtype=object)
-    return np.unique(pd.util.hash_array(present, categorize=False))
+def id_row_hashes(values: pd.Series) -> np.ndarray:
+    """One 64-bit hash per row of the id column, read as text (a missing id hashes as "")."""
+    text = values.astype(object, copy=False)
+    if text.isna().any():
+        text = text.where(text.notna(), "")
+    if infer_dtype(text, skipna=False) != "string":
+        text = text.astype(str)
+    return pd.util.hash_array(text.to_numpy(dtype=object), categorize=False)
 
 
-def row_hashes(df: pd.DataFrame, rules: TableRules) -> np.ndarray | None:
+def hash_ids(values: pd.Series | Sequence[Any], row_hashes: np.ndarray | None = None) -> np.ndarray:
+    """Sorted distinct hashes of the non-missing ids (``row_hashes``: their per-row hashes,
+    when already computed)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    hashed = id_row_hashes(series) if row_hashes is None else row_hashes
+    return np.unique(hashed[series.notna().to_numpy()])
+
+
+def row_hashes(
+    df: pd.DataFrame, rules: TableRules, id_hashes: np.ndarray | None = None
+) -> np.ndarray | None:
     """One hash per row over the id and every number column (never the month column), so
     the same rows relabelled with another month hash the same; None without an id column."""
     if rules.id_column not in df.columns:
         return None
-    ids = df[rules.id_column].astype(object).where(df[rules.id_column].notna(), "")
-    combined = pd.util.hash_array(ids.astype(str).to_numpy(dtype=object), categorize=False)
+    combined = id_row_hashes(df[rules.id_column]) if id_hashes is None else id_hashes.copy()
     for col in rules.columns:
         if col.kind == "number" and col.name in df.columns:
             part = pd.util.hash_array(df[col.name].to_numpy(dtype=float, na_value=np.nan))
-            combined = combined ^ (part + _GOLDEN + (combined << np.uint64(6)))
+            combined ^= part + _GOLDEN + (combined << np.uint64(6))
     return combined
 
 

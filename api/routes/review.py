@@ -45,7 +45,7 @@ from api.web_auth import (
 )
 from prospect import policy, review
 from prospect.exceptions import ProspectError
-from prospect.pipeline.stability import report_paths
+from prospect.pipeline.stability import THRESHOLDS, report_paths
 from prospect.settings import Settings
 from prospect.store import (
     DQReport,
@@ -103,6 +103,7 @@ def _when(value: datetime | None) -> str:
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters.update(num=_num, pct=_pct, when=_when)
+templates.env.globals.update(psi_monitor=THRESHOLDS[0][0], psi_shifted=THRESHOLDS[1][0])
 
 
 class ReviewRoute(APIRoute):

@@ -12,7 +12,7 @@ import pytest
 from tests.validation.conftest import small_frame
 from validation import ColumnRule, TableRules, validate
 from validation.formula import FORMULA_REGEX, looks_like_formula
-from validation.psi import bin_shares as _bin_shares
+from validation.stability_index import bin_shares as _bin_shares
 from validation.suite import SuiteRunner, cached_suite
 
 

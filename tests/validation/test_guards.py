@@ -1,0 +1,138 @@
+"""The library's guards, formats, identity continuity and PSI bands, on small exact frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.validation.conftest import small_frame
+from validation import ColumnRule, GuardLimits, ReferenceProfile, TableRules, validate
+from validation.stability_index import PSI_FAIL, PSI_WARN, psi, psi_band
+
+
+def _rules(**kwargs) -> TableRules:
+    return TableRules(
+        columns=(
+            ColumnRule("user_id", "text", free_text=True),
+            ColumnRule("month", "text"),
+            ColumnRule("age", "number", min=0, max=110),
+            ColumnRule("blocked", "number", allowed=(0.0, 1.0)),
+            ColumnRule("phone", "text", free_text=True),
+        ),
+        id_column="user_id", month_column="month", **kwargs,
+    )  # fmt: skip
+
+
+def _frame(n: int = 2000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = small_frame(n, seed)[["user_id", "month", "age"]]
+    frame["user_id"] = [f"U{i:09d}" for i in range(n)]
+    frame["blocked"] = (rng.random(n) < 0.02).astype(float)
+    frame["phone"] = [f"139{i:08d}" for i in range(n)]
+    return frame
+
+
+def _checks(result) -> dict[str, str]:
+    return {f"{f.check}:{f.column}": f.severity for f in result.failures}
+
+
+def test_a_guarded_flag_falling_to_zero_quarantines_though_it_is_no_feature():
+    rules = _rules(guards=("blocked",))
+    ref, batch = _frame(), _frame(seed=1)
+    batch["blocked"] = 0.0
+    result = validate(batch, rules, month="2026-10", reference=ref)
+    assert _checks(result) == {"guard_shares:blocked": "quarantine"}
+    assert "1: 2." in result.failures[0].cause and "-> 0.00%" in result.failures[0].cause
+    unguarded = validate(batch, _rules(), month="2026-10", reference=ref)
+    assert unguarded.outcome == "pass"  # without the guard nothing looks at it
+
+
+def test_sampling_noise_alone_does_not_trip_a_guard():
+    rules = _rules(guards=("blocked", "age"))
+    result = validate(_frame(seed=1), rules, month="2026-10", reference=_frame(seed=2))
+    assert result.outcome == "pass", result.failures
+
+
+def test_a_guarded_missing_share_rising_past_the_limit_quarantines():
+    rules = _rules(guards=("age",), guard_limits=GuardLimits(missing_rise=0.01))
+    batch = _frame(seed=1)
+    batch.loc[batch.index[:30], "age"] = np.nan  # 1.5% > 1%
+    result = validate(batch, rules, month="2026-10", reference=_frame())
+    assert _checks(result)["guard_missing:age"] == "quarantine"
+
+
+def test_ids_not_seen_last_month_and_stranded_lists_quarantine_with_the_numbers():
+    ref, batch = _frame(), _frame(seed=1)
+    batch["user_id"] = batch["user_id"].str.lower()
+    listed = ref["user_id"].iloc[:50].tolist()
+    result = validate(batch, _rules(), month="2026-10", reference=ref,
+                      known_ids={"suppression list": listed})  # fmt: skip
+    causes = [f.cause for f in result.failures if f.check == "identity_continuity"]
+    assert causes[0].startswith("only 0.0% of this month's ids were seen in the reference")
+    assert (
+        "the suppression list (50 ids) matches 0.0% of its ids this month against 100.0%"
+        in (causes[1])
+    )
+    assert result.stats["identity"]["ids_seen_in_reference"] == 0.0
+
+
+def test_the_reference_month_re_sent_is_a_repeat_but_a_new_month_is_not():
+    ref = _frame()
+    again = ref.assign(month="2026-10")
+    result = validate(again, _rules(), month="2026-10", reference=ref)
+    assert _checks(result) == {"repeated_month:user_id": "quarantine"}
+    fresh = ref.assign(month="2026-10", age=ref["age"] + 1)
+    assert validate(fresh, _rules(), month="2026-10", reference=ref).outcome == "pass"
+    shuffled = again.sample(frac=1.0, random_state=0)
+    assert (validate(shuffled, _rules(), month="2026-10").stats["content_digest"]
+            == validate(again, _rules(), month="2026-10").stats["content_digest"])  # fmt: skip
+
+
+def test_formats_name_the_shape_not_the_number_and_few_bad_values_only_warn():
+    rules = _rules(formats={"phone": "1[3-9][0-9]{9}"})
+    batch = _frame()
+    batch.loc[batch.index[5], "phone"] = "1.39000E+10"
+    warn = validate(batch, rules, month="2026-10")
+    [failure] = warn.failures
+    assert (failure.severity, failure.count, failure.examples) == ("warn", 1, ["U000000005"])
+    assert "shapes seen: 9.99999A+99" in failure.cause and "139" not in failure.cause
+    batch.loc[batch.index[:100], "phone"] = "86" + batch["phone"].iloc[:100]
+    assert validate(batch, rules, month="2026-10").outcome == "quarantine"
+
+
+def test_psi_at_exactly_a_threshold_is_in_the_upper_band():
+    assert psi_band(PSI_FAIL) == 2 and psi_band(np.nextafter(PSI_FAIL, 0)) == 1
+    assert psi_band(PSI_WARN) == 1 and psi_band(np.nextafter(PSI_WARN, 0)) == 0
+    assert psi([0.5, 0.5], [0.5, 0.5]) == 0.0
+
+
+def test_a_drift_psi_at_the_fail_threshold_quarantines(small_rules):
+    from validation.drift import _psi_status
+
+    assert _psi_status(0.25, 0.1, 0.25) == "quarantine"
+    assert _psi_status(0.2499999, 0.1, 0.25) == "warn"
+    assert _psi_status(0.1, 0.1, 0.25) == "warn"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"guards": ("nope",)}, "guarded or formatted column 'nope' is not among the rules"),
+        ({"formats": {"phone": "("}}, "format of column 'phone' is not a regex"),
+    ],
+)
+def test_bad_guard_settings_are_refused_naming_them(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        _rules(**kwargs)
+
+
+def test_guard_limits_must_not_be_negative():
+    with pytest.raises(ValueError, match="guard limit psi must be >= 0; got -1"):
+        GuardLimits(psi=-1)
+
+
+def test_the_profile_keeps_hashes_not_ids():
+    profile = ReferenceProfile.from_frame(_frame(), _rules())
+    assert profile.ids is not None and profile.ids.dtype == np.uint64 and profile.ids.size == 2000
+    assert profile.rows is not None and bool(np.all(np.diff(profile.rows.astype(float)) >= 0))
