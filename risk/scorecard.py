@@ -244,6 +244,17 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(texts, index=as_frame(X).index,
                             columns=[f"reason_{i + 1}" for i in range(n)])  # fmt: skip
 
+    def first_reason_shares(self, X: pd.DataFrame) -> pd.Series:
+        """Share of rows whose first reason is each feature (``(none)``: nothing cost
+        points), largest first: how the reasons spread over a population."""
+        lookup = self.lookup()
+        codes = self._codes(X, lookup)
+        shortfall = lookup.shortfall[codes]
+        first = np.argmax(shortfall, axis=1)
+        costly = shortfall[np.arange(len(codes)), first] > 1e-9
+        names = np.where(costly, np.asarray(self.selected_, dtype=object)[first], "(none)")
+        return pd.Series(names).value_counts(normalize=True).rename("share")
+
     def score_by_dimension(
         self, X: pd.DataFrame, dimensions: Mapping[str, Sequence[str]] | None = None
     ) -> pd.DataFrame:

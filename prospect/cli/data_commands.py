@@ -35,6 +35,11 @@ def synth(
         False, "--chinese-headers", help="Chinese column headers (the DCIC names)."
     ),
     end_month: str = typer.Option("2026-10", "--end-month", help="Last month, YYYY-MM."),
+    accepted_labels_only: bool = typer.Option(
+        False,
+        "--accepted-labels-only",
+        help="Default labels only for subscribers a past policy accepted for a card.",
+    ),
 ) -> None:
     """Write realistic synthetic subscriber months (labels' true probabilities under oracle/)."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -51,6 +56,7 @@ def synth(
             write_months(
                 out, users, months, seed=seed, fmt=fmt.value, encoding=encoding.value,
                 chinese_headers=chinese_headers, end_month=end_month, on_month=done,
+                label_history="accepted" if accepted_labels_only else "all",
             )  # fmt: skip
         except (ValueError, OSError, ProspectError) as exc:
             fail(str(exc))

@@ -74,6 +74,7 @@ def write_months(
     chinese_headers: bool = False,
     end_month: str = "2026-10",
     on_month: Callable[[Path], None] | None = None,
+    label_history: str = "all",
 ) -> list[Path]:
     """Generate and write ``n_months`` months (see :func:`generate_months`); same seed, same bytes.
 
@@ -81,7 +82,9 @@ def write_months(
     """
     _check_options(fmt, encoding)
     paths = []
-    for month in generate_months(n_users, n_months, seed=seed, end_month=end_month):
+    months = generate_months(n_users, n_months, seed=seed, end_month=end_month,
+                             label_history=label_history)  # fmt: skip
+    for month in months:
         path = write_month(
             month, out_dir, fmt=fmt, encoding=encoding, chinese_headers=chinese_headers
         )

@@ -68,8 +68,8 @@ def test_bundle_folder_holds_models_manifest_card_and_charts(trained):
     stored = joblib.load(result.directory / "bundle.joblib")  # the challenger is only reported
     assert set(stored) == {"segmenter", "propensity", "scorecard", "spec_name", "spec_yaml"}
     assert result.created and steps == [
-        "read data", "personas", "propensity", "scorecard", "challenger", "time folds",
-        "model card", "write",
+        "read data", "personas", "propensity", "scorecard", "reject inference", "challenger",
+        "time folds", "model card", "write",
     ]  # fmt: skip
     assert result.version.startswith("m-202610-") and len(result.version) == len("m-202610-") + 8
 
