@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 from xgboost import XGBClassifier
 
@@ -79,7 +80,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: ArrayLike) -> Challenger:
         """Fit the binner for trends, then the constrained booster."""
         frame = as_frame(X)
-        target = binary_target(y, len(frame))
+        target = binary_target(y, len(frame), type(self).__name__)
         if not -1 <= self.min_trend_consistency <= 1:
             raise ValueError(
                 f"min_trend_consistency must be in [-1, 1]; got {self.min_trend_consistency!r}."
@@ -107,6 +108,17 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         return self
 
+    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
+        """Binary target only (1 = the event); missing values are binned, not refused."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        if tags.classifier_tags is None:
+            tags.classifier_tags = ClassifierTags()
+        tags.classifier_tags.multi_class = False
+        return tags
+
     def _constraint(self, feature: str, trend: str) -> int:
         if feature in self.binner_.categorical_:
             return -1
@@ -125,7 +137,7 @@ class Challenger(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Columns P(good), P(bad)."""
         check_is_fitted(self, "booster_")
-        return self.booster_.predict_proba(self._matrix(as_frame(X)))
+        return self.booster_.predict_proba(self._matrix(self.binner_._checked(X)))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] > 0.5).astype(int)

@@ -16,7 +16,7 @@ from sklearn.preprocessing import OrdinalEncoder
 from sklearn.utils.validation import check_is_fitted
 from xgboost import XGBRegressor
 
-from risk._validation import as_frame
+from risk._validation import as_frame, check_width
 
 
 class ScoreRegressor(RegressorMixin, BaseEstimator):
@@ -47,7 +47,9 @@ class ScoreRegressor(RegressorMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: ArrayLike) -> ScoreRegressor:
         frame = as_frame(X)
-        target = np.asarray(y, dtype=float)
+        target = np.asarray(y if y is not None else [], dtype=float).ravel()
+        if y is None:
+            raise ValueError("ScoreRegressor requires y to be passed, but the target y is None.")
         if np.isnan(target).any() or len(target) != len(frame):
             raise ValueError("y must have one non-missing score per row of X.")
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
@@ -74,6 +76,13 @@ class ScoreRegressor(RegressorMixin, BaseEstimator):
             out[self.categorical_] = self.encoder_.transform(out[self.categorical_].astype(object))
         return out.astype(float)
 
+    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
+        """Missing values go to XGBoost's default branch, not refused."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "booster_")
+        check_width(X, self.n_features_in_, type(self).__name__)
         return self.booster_.predict(self._matrix(as_frame(X)))

@@ -19,6 +19,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from risk import export, grades, reasons
@@ -92,7 +93,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: ArrayLike) -> Scorecard:
         """Bin, select features, fit the estimator on the coded bins, scale, band grades."""
         frame = as_frame(X)
-        target = binary_target(y, len(frame))
+        target = binary_target(y, len(frame), type(self).__name__)
         self._check_params()
         self.binner_ = clone(self.binner) if self.binner is not None else WOEBinner()
         woe = self.binner_.fit(frame, target).transform(frame)
@@ -180,6 +181,17 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                 })  # fmt: skip
         return pd.DataFrame(rows)
 
+    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
+        """Binary target only (1 = the event); missing values are binned, not refused."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        if tags.classifier_tags is None:
+            tags.classifier_tags = ClassifierTags()
+        tags.classifier_tags.multi_class = False
+        return tags
+
     # --- the one scoring path -----------------------------------------------------------
 
     def lookup(self, labels: Mapping[str, str] | None = None) -> PointsLookup:
@@ -190,9 +202,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                             reasons.labels_for(self.selected_, labels))  # fmt: skip
 
     def _codes(self, X: pd.DataFrame, lookup: PointsLookup) -> np.ndarray:
-        frame = as_frame(X)
-        self.binner_._checked(frame)
-        return lookup.codes(frame)
+        return lookup.codes(self.binner_._checked(X))
 
     def feature_points(self, X: pd.DataFrame) -> pd.DataFrame:
         """Points of each selected feature for each row (the total less the base points)."""
@@ -233,6 +243,17 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         texts = lookup.reasons(self._codes(X, lookup), n)
         return pd.DataFrame(texts, index=as_frame(X).index,
                             columns=[f"reason_{i + 1}" for i in range(n)])  # fmt: skip
+
+    def first_reason_shares(self, X: pd.DataFrame) -> pd.Series:
+        """Share of rows whose first reason is each feature (``(none)``: nothing cost
+        points), largest first: how the reasons spread over a population."""
+        lookup = self.lookup()
+        codes = self._codes(X, lookup)
+        shortfall = lookup.shortfall[codes]
+        first = np.argmax(shortfall, axis=1)
+        costly = shortfall[np.arange(len(codes)), first] > 1e-9
+        names = np.where(costly, np.asarray(self.selected_, dtype=object)[first], "(none)")
+        return pd.Series(names).value_counts(normalize=True).rename("share")
 
     def score_by_dimension(
         self, X: pd.DataFrame, dimensions: Mapping[str, Sequence[str]] | None = None

@@ -49,8 +49,12 @@ class StepwiseLogisticRegression(ClassifierMixin, BaseEstimator):
         data, labels = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
         check_classification_targets(labels)
         self.classes_, target = np.unique(labels, return_inverse=True)
-        if len(self.classes_) != 2:
-            raise ValueError(f"y must hold exactly two classes; got {len(self.classes_)}.")
+        if len(self.classes_) > 2:
+            raise ValueError(
+                f"Only binary classification is supported; got {len(self.classes_)} classes."
+            )
+        if len(self.classes_) < 2:
+            raise ValueError("y must hold two classes; got 1 class.")
         n_rows = data.shape[0]
         weight = np.ones(n_rows) if sample_weight is None else np.asarray(sample_weight, float)
         if weight.shape != (n_rows,) or not np.all(np.isfinite(weight)) or weight.min() < 0:
@@ -72,7 +76,8 @@ class StepwiseLogisticRegression(ClassifierMixin, BaseEstimator):
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: ArrayLike) -> np.ndarray:
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
 
     def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
         tags = super().__sklearn_tags__()

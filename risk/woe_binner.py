@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
-from risk._validation import as_frame, binary_target, require_columns
+from risk._validation import as_frame, binary_target, check_width, require_columns
 from risk.binning import TRENDS
 from risk.feature_bins import FeatureBins, SolverOptions, fit_categorical, fit_numeric
 
@@ -78,7 +79,7 @@ class WOEBinner(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: ArrayLike) -> WOEBinner:
         """Bin every feature of ``X`` against ``y`` (1 = event, e.g. default)."""
         frame = as_frame(X)
-        target = binary_target(y, len(frame))
+        target = binary_target(y, len(frame), type(self).__name__)
         self._check_params()
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = frame.shape[1]
@@ -144,6 +145,7 @@ class WOEBinner(TransformerMixin, BaseEstimator):
         return pd.DataFrame(data, index=frame.index, columns=self.features_)
 
     def _checked(self, X: pd.DataFrame) -> pd.DataFrame:
+        check_width(X, self.n_features_in_, type(self).__name__)
         frame = as_frame(X)
         require_columns(frame, self.features_, "the fitted binner")
         return frame
@@ -154,6 +156,17 @@ class WOEBinner(TransformerMixin, BaseEstimator):
         if feature not in self.bins_:
             raise ValueError(f"feature must be one of the binned features; got {feature!r}.")
         return self.bins_[feature].table()
+
+    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
+        """Binary target only (1 = the event); missing values are binned, not refused."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        if tags.classifier_tags is None:
+            tags.classifier_tags = ClassifierTags()
+        tags.classifier_tags.multi_class = False
+        return tags
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         check_is_fitted(self, "bins_")

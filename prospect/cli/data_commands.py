@@ -39,6 +39,11 @@ def synth(
     campaigns: bool = typer.Option(
         False, "--campaigns", help="Organic take-up and a legacy campaign with a control group."
     ),
+    accepted_labels_only: bool = typer.Option(
+        False,
+        "--accepted-labels-only",
+        help="Default labels only for subscribers a past policy accepted for a card.",
+    ),
 ) -> None:
     """Write realistic synthetic subscriber months (labels' true probabilities under oracle/)."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -56,6 +61,7 @@ def synth(
                 out, users, months, seed=seed, fmt=fmt.value, encoding=encoding.value,
                 chinese_headers=chinese_headers, end_month=end_month, on_month=done,
                 campaigns=LegacyPolicy() if campaigns else None,
+                label_history="accepted" if accepted_labels_only else "all",
             )  # fmt: skip
         except (ValueError, OSError, ProspectError) as exc:
             fail(str(exc))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from prospect.spec import DatasetSpec, load_spec
-from prospect.synth import labels
+from prospect.synth import acceptance, labels
 from prospect.synth.fields import observe
 from prospect.synth.latent import (
     HANDSET_BANDS,
@@ -26,6 +26,7 @@ from prospect.synth.latent import (
 )
 
 SPEC_NAME = "subscriber_5g"
+LABEL_HISTORIES = ("all", "accepted")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _CATEGORIES = {
     "region": np.array(REGIONS, dtype=object),
@@ -72,8 +73,9 @@ def _check_counts(n_users: int, n_months: int) -> None:
 
 
 def generate_months(
-    n_users: int, n_months: int, *, seed: int = 0, end_month: str = "2026-10"
-) -> Iterator[SynthMonth]:
+    n_users: int, n_months: int, *, seed: int = 0, end_month: str = "2026-10",
+    label_history: str = "all",
+) -> Iterator[SynthMonth]:  # fmt: skip
     """Yield ``n_months`` consecutive synthetic months ending at ``end_month``.
 
     The first month has exactly ``n_users`` subscribers; later months lose ~1.5% and gain about
@@ -89,6 +91,10 @@ def generate_months(
         Same seed, same months (bit for bit).
     end_month : str
         The last month, ``YYYY-MM``.
+    label_history : {"all", "accepted"}
+        ``"all"`` labels every subscriber (today's world); ``"accepted"`` keeps default
+        labels only for those a past policy accepted for a card (see
+        :mod:`prospect.synth.acceptance`).
 
     Yields
     ------
@@ -97,6 +103,8 @@ def generate_months(
         not offered a card, though the oracle still gives their ``p_took_card``.
     """
     _check_counts(n_users, n_months)
+    if label_history not in LABEL_HISTORIES:
+        raise ValueError(f"label_history must be one of {LABEL_HISTORIES}; got {label_history!r}.")
     months = month_range(end_month, n_months)
     spec = load_spec(SPEC_NAME)
     offset = int(np.random.default_rng([seed, 1_000_003]).integers(0, 10**9))
@@ -111,7 +119,11 @@ def generate_months(
                 rng, pop, n_users, next_serial=next_serial, msisdn_offset=offset
             )
             next_serial += joined
-        yield _build_month(spec, pop, month, seed=seed, k=k)
+        built = _build_month(spec, pop, month, seed=seed, k=k)
+        if label_history == "accepted":
+            frame, oracle = acceptance.apply_label_history(built.frame, built.oracle, seed=seed)
+            built = SynthMonth(month=month, frame=frame, oracle=oracle)
+        yield built
 
 
 def _build_month(spec: DatasetSpec, pop: Population, month: str, *, seed: int, k: int):

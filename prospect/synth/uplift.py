@@ -217,6 +217,7 @@ def generate_campaign_months(
     seed: int = 0,
     end_month: str = "2026-10",
     policy: LegacyPolicy = LegacyPolicy(),
+    label_history: str = "all",
 ) -> Iterator[CampaignMonth]:
     """Yield the months of :func:`~prospect.synth.months.generate_months` with cause and effect.
 
@@ -226,6 +227,8 @@ def generate_campaign_months(
     if not isinstance(policy, LegacyPolicy):
         raise TypeError(f"policy must be a LegacyPolicy; got {type(policy).__name__}.")
     for index, month in enumerate(
-        generate_months(n_users, n_months, seed=seed, end_month=end_month)
+        generate_months(
+            n_users, n_months, seed=seed, end_month=end_month, label_history=label_history
+        )
     ):
         yield with_campaign(month, seed=seed, index=index, policy=policy)

@@ -82,6 +82,7 @@ def write_months(
     end_month: str = "2026-10",
     on_month: Callable[[Path], None] | None = None,
     campaigns: LegacyPolicy | None = None,
+    label_history: str = "all",
 ) -> list[Path]:
     """Generate and write ``n_months`` months (see :func:`generate_months`); same seed, same bytes.
 
@@ -92,12 +93,15 @@ def write_months(
     _check_options(fmt, encoding)
     paths = []
     months: Iterable[SynthMonth | CampaignMonth] = (
-        generate_months(n_users, n_months, seed=seed, end_month=end_month)
+        generate_months(
+            n_users, n_months, seed=seed, end_month=end_month, label_history=label_history
+        )
         if campaigns is None
         else generate_campaign_months(
-            n_users, n_months, seed=seed, end_month=end_month, policy=campaigns
+            n_users, n_months, seed=seed, end_month=end_month, policy=campaigns,
+            label_history=label_history,
         )
-    )
+    )  # fmt: skip
     for month in months:
         path = write_month(
             month, out_dir, fmt=fmt, encoding=encoding, chinese_headers=chinese_headers

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from prospect.model import PropensityModel, metrics
+from prospect.riskmodel import reason_labels
 from prospect.spec import DatasetSpec
 from prospect.training import evaluate as ev
 from prospect.training.charts import calibration_chart, lift_gain_chart
@@ -21,8 +22,14 @@ from prospect.training.config import TrainingConfig
 from prospect.training.data import TrainingData
 from prospect.training.fit import fit_challenger, fit_propensity, fit_scorecard
 from risk import Challenger, Scorecard
+from risk.scorecard import points_follow_risk
 
 LIFT_GAIN_PNG = "lift_gain.png"
+POINTS_CSV, POINTS_XLSX, POINTS_SQL = (
+    "scorecard_points.csv",
+    "scorecard_points.xlsx",
+    "scorecard.sql",
+)
 CALIBRATION_PNG = "calibration.png"
 
 
@@ -114,7 +121,33 @@ def test_month_card(
             "propensity": ev.top_propensity_features(models.propensity, test, config.seed),
             "scorecard": ev.top_scorecard_features(models.scorecard),
         },
+        "scorecard": scorecard_section(models.scorecard, test, spec, chart_dir),
     }
+
+
+def scorecard_section(
+    scorecard: Scorecard, test: pd.DataFrame, spec: DatasetSpec, out_dir: Path
+) -> dict[str, Any]:
+    """What a model-risk team signs: points per bin (also written as CSV, Excel and SQL beside
+    the card), whether points follow the risk, and how first reasons spread on the test month."""
+    labels = reason_labels(spec)
+    scorecard.export_points_table(str(out_dir / POINTS_CSV), labels=labels)
+    scorecard.export_points_table(str(out_dir / POINTS_XLSX), labels=labels)
+    (out_dir / POINTS_SQL).write_text(scorecard.export_sql(table="subscribers") + "\n",
+                                      encoding="utf-8")  # fmt: skip
+    shares = scorecard.first_reason_shares(test[spec.feature_columns])
+    monotone = all(points_follow_risk(scorecard.binner_.bins_[f], scorecard.bin_points_[f])
+                   for f in scorecard.selected_)  # fmt: skip
+    return {
+        "coding": scorecard.coding, "points_follow_risk": monotone,
+        "base_points": scorecard.base_points_,
+        "reason_reference": scorecard.reason_reference,
+        "reason_min_share": scorecard.reason_min_share,
+        "first_reasons": [{"feature": str(f), "label": labels.get(str(f), str(f)),
+                           "share": float(v)} for f, v in shares.items()],
+        "points_table": _records(scorecard.deployment_table(labels)),
+        "files": {"csv": POINTS_CSV, "excel": POINTS_XLSX, "sql": POINTS_SQL},
+    }  # fmt: skip
 
 
 def data_section(data: TrainingData, spec: DatasetSpec, config: TrainingConfig) -> dict:

@@ -25,6 +25,7 @@ from prospect.riskmodel import labelled, stability_profile
 from prospect.settings import Settings, get_settings
 from prospect.spec import DatasetSpec, load_spec
 from prospect.training import card as cards
+from prospect.training import reject_inference
 from prospect.training.bundle import ModelBundle
 from prospect.training.champion import credit_risk_section
 from prospect.training.config import TrainingConfig, bundle_version
@@ -48,8 +49,8 @@ PERSONAS_JSON = "personas.json"
 PERSONAS_HTML = "personas.html"
 PERSONA_REPORT_ROWS = 5_000
 STEPS = (
-    "read data", "personas", "propensity", "scorecard", "challenger", "time folds", "model card",
-    "write",
+    "read data", "personas", "propensity", "scorecard", "reject inference", "challenger",
+    "time folds", "model card", "write",
 )  # fmt: skip
 
 
@@ -120,8 +121,8 @@ def train(
         logger.info("model bundle %s already exists; nothing to train", version)
         return TrainResult(version, directory, False, read_manifest(directory))
     previous = _previous_segmenter(settings, spec)
-    bundle, challenger = _fit(data, spec, config, version, step, previous)
-    _write(bundle, challenger, data, config, text, Path(data_dir), directory, step)
+    bundle, challenger, rejects = _fit(data, spec, config, version, step, previous, Path(data_dir))
+    _write(bundle, challenger, data, config, text, Path(data_dir), directory, step, rejects)
     registry.register(settings, directory)
     return TrainResult(version, directory, True, read_manifest(directory))
 
@@ -141,7 +142,8 @@ def _previous_segmenter(settings: Settings, spec: DatasetSpec) -> Any | None:
 def _fit(
     data: TrainingData, spec: DatasetSpec, config: TrainingConfig, version: str,
     step: Callable[[str], None], previous_segmenter: Any | None = None,
-) -> tuple[ModelBundle, Challenger]:  # fmt: skip
+    data_dir: Path | None = None,
+) -> tuple[ModelBundle, Challenger, dict[str, Any]]:  # fmt: skip
     train_rows = data.train(str(spec.month_column))
     step("personas")
     segmenter = fit_segmenter(train_rows, spec, config)
@@ -152,22 +154,27 @@ def _fit(
     propensity = fit_propensity(train_rows, spec, config)
     step("scorecard")
     scorecard = fit_scorecard(train_rows, spec, config)
+    step("reject inference")
+    rejects, chosen = reject_inference.compare(train_rows, data.test(str(spec.month_column)),
+                                               spec, config, data_dir or Path("."))  # fmt: skip
+    scorecard = chosen if chosen is not None else scorecard
     profile = stability_profile(scorecard, labelled(train_rows, spec, config.risk_label)[0], spec)
     step("challenger")
     challenger = fit_challenger(train_rows, spec, config)
     bundle = ModelBundle(version, spec, segmenter, propensity, scorecard, stability_profile=profile)
-    return bundle, challenger
+    return bundle, challenger, rejects
 
 
 def _write(
     bundle: ModelBundle, challenger: Challenger, data: TrainingData, config: TrainingConfig,
-    text: str, data_dir: Path, directory: Path, step: StepClock,
+    text: str, data_dir: Path, directory: Path, step: StepClock, rejects: dict[str, Any],
 ) -> None:  # fmt: skip
     """Build everything in a temporary folder beside the target, then rename it into place."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
         card = _card(bundle, challenger, data, config, data_dir, work, step)
+        card["reject_inference"] = rejects
         step("write")
         write_json(work / PERSONAS_JSON, cards.persona_records(bundle.segmenter))
         sample = data.train(str(bundle.spec.month_column))

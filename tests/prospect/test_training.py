@@ -68,8 +68,8 @@ def test_bundle_folder_holds_models_manifest_card_and_charts(trained):
     stored = joblib.load(result.directory / "bundle.joblib")  # the challenger is only reported
     assert set(stored) == {"segmenter", "propensity", "scorecard", "spec_name", "spec_yaml"}
     assert result.created and steps == [
-        "read data", "personas", "propensity", "scorecard", "challenger", "time folds",
-        "model card", "write",
+        "read data", "personas", "propensity", "scorecard", "reject inference", "challenger",
+        "time folds", "model card", "write",
     ]  # fmt: skip
     assert result.version.startswith("m-202610-") and len(result.version) == len("m-202610-") + 8
 
@@ -294,3 +294,25 @@ def test_personas_have_a_report_and_keep_their_ids_across_retraining(trained, mo
     rows = load_training_data(months_dir, load_spec("subscriber_5g")).train("month")
     same_persona = np.mean(before.predict(rows) == after.predict(rows))
     assert same_persona > 0.8  # a refit with another seed keeps last model's persona ids
+
+
+def test_card_shows_the_signed_scorecard_and_the_reject_inference_comparison(trained, card):
+    directory = trained[0].directory
+    sc = card["scorecard"]
+    assert sc["coding"] == "step" and sc["points_follow_risk"] is True
+    assert sum(r["share"] for r in sc["first_reasons"]) == pytest.approx(1.0)
+    for name in sc["files"].values():
+        assert (directory / name).is_file()
+    assert "CASE WHEN" in (directory / sc["files"]["sql"]).read_text(encoding="utf-8")
+    ri = card["reject_inference"]
+    assert ri["available"] and ri["labels"] == "simulated past policy"
+    assert set(ri["results"]) == {"none", "parcelling x1.0", "parcelling x1.5"}
+    assert ri["chosen"] in ri["results"]
+    assert ri["every_label_reference"]["roc_auc"] > 0.55  # tiny sample: few accepted defaults
+    for r in [*ri["results"].values(), ri["every_label_reference"]]:
+        assert 0 < r["roc_auc"] <= ri["oracle_roc_auc"] + 0.01
+        assert r["list"]["error"] == pytest.approx(
+            r["list"]["expected_default_rate"] - r["list"]["true_default_rate"])  # fmt: skip
+    html = (directory / "model_card.html").read_text(encoding="utf-8")
+    assert "Reject inference" in html and "First reasons on the test month" in html
+    assert "reference: every label" in html
