@@ -191,3 +191,29 @@ def test_targeting_applies_the_specs_rules_in_order_and_the_opt_out_key(tmp_path
     chosen = scored.set_index("user_id").loc[result.targets["user_id"]]
     assert (chosen["age"] >= 21).all() and (chosen["member"] == 0).all()
     assert len(result.targets) == 40 - young.sum() - member.sum() - opted_out.sum()
+
+
+class _FakeScorer:
+    version = "m-test"
+    stability_profile = None
+
+    def score(self, df: pd.DataFrame) -> pd.DataFrame:
+        n = len(df)
+        return pd.DataFrame({
+            "persona": [0] * n, "persona_name": ["all"] * n, "p_demand": [0.5] * n,
+            "drivers": [[]] * n, "pd": [0.01] * n, "score_points": [600.0] * n,
+            "reasons": [[]] * n,
+        })  # fmt: skip
+
+
+def test_the_scored_frame_carries_what_the_rules_read_and_the_opt_out_key(tmp_path):
+    from prospect.pipeline.scoring import scored_frame
+
+    spec = spec_of(tmp_path, "eligibility:\n  opt_out_key: phone\n  rules:\n"
+                   "    - {name: member_already, require: 'member == 0'}\n")  # fmt: skip
+    frame = pd.DataFrame({"cid": ["a", "b"], "phone": ["139", "138"], "member": [1.0, 0.0],
+                          "age": [30.0, 40.0]})  # fmt: skip
+    scored = scored_frame(_FakeScorer(), frame, spec)
+    assert scored["user_id"].tolist() == ["a", "b"]
+    assert scored["opt_out_key"].tolist() == ["139", "138"]
+    assert scored["member"].tolist() == [1.0, 0.0] and "age" not in scored.columns
