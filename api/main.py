@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.problems import BodySizeLimit, install_problem_handlers
-from api.routes import campaigns, health, models, personas, reports, runs, suppression
+from api.routes import alerts, campaigns, health, models, personas, reports, runs, suppression
 from api.schemas import PROBLEM_MEDIA_TYPE
 from prospect.settings import Settings, get_settings
 from prospect.store import make_engine, upgrade
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-_ROUTERS = (campaigns, runs, reports, personas, models, suppression, health)
+_ROUTERS = (campaigns, runs, reports, personas, models, suppression, alerts, health)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
