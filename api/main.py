@@ -84,7 +84,10 @@ def _include_review(app: FastAPI) -> None:
     except ImportError:
         logger.info("review page not installed; serving the REST API only")
         return
+    from api.routes import review_alerts
+
     app.include_router(review.router)
+    app.include_router(review_alerts.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
