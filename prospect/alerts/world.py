@@ -36,12 +36,10 @@ def write_world(
 
 
 def prepare_cardholders(
-    settings: Settings, panel: pd.DataFrame, run_month: str, *, watch_months: int,
-    train: bool, seed: int = 0,
-) -> int:  # fmt: skip
-    """Register the panel's cardholders issued before ``run_month``, keep their earlier months
-    as the run's history, and (``train``) fit the early-warning model on those months.
-    Returns how many cardholders were registered."""
+    settings: Settings, panel: pd.DataFrame, run_month: str, *, watch_months: int
+) -> int:
+    """Register the panel's cardholders issued before ``run_month`` and keep their earlier
+    months as the run's history; returns how many cardholders were registered."""
     before = panel[panel["month"] < run_month]
     issued = before.drop_duplicates("user_id")[["user_id", "issued_month"]]
     issues = [(u, date.fromisoformat(f"{m}-01")) for u, m in issued.itertuples(index=False)]
@@ -56,9 +54,22 @@ def prepare_cardholders(
         write_parquet_atomic(
             rows[columns].assign(pd=float("nan")), panel_path(settings, str(month))
         )
-    if train:
-        history = before[[*columns, "defaulted_now"]]
-        train_early_warning(
-            settings, history, default_column="defaulted_now", seed=seed, source="generated world"
-        )
     return len(issues)
+
+
+def train_on_world(
+    settings: Settings, *, users: int, months: int, seed: int, end_month: str
+) -> int:
+    """Fit and save the early-warning model on a generated world of its own (``months``
+    months ending at ``end_month``, a different seed from the demo's): a few months of one
+    world hold too few defaults with a known outcome. Returns the training rows."""
+    rows = []
+    for month, events in generate_cardholder_months(users, months, seed=seed, end_month=end_month):
+        keep = month.frame[month.frame["user_id"].isin(events["user_id"])]
+        rows.append(keep.merge(events[["user_id", "month", "defaulted_now"]],
+                               on=["user_id", "month"], validate="one_to_one"))  # fmt: skip
+    panel = pd.concat(rows, ignore_index=True)
+    columns = ["user_id", "month", *spec_indicators(), "defaulted_now"]
+    model = train_early_warning(settings, panel[columns], default_column="defaulted_now",
+                                seed=seed, source=f"generated world, seed {seed}")  # fmt: skip
+    return int(model.n_training_rows_)

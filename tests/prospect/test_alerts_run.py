@@ -37,7 +37,7 @@ def alerts_frame(settings) -> pd.DataFrame:
 
 def test_two_months_raise_each_open_cause_once_with_model_reasons(settings, small_bundle, world,
                                                                     monkeypatch):  # fmt: skip
-    from prospect.alerts.world import prepare_cardholders
+    from prospect.alerts.world import prepare_cardholders, train_on_world
     from prospect.pipeline import run_month
     from prospect.pipeline.alerts import panel_path
     from prospect.settings import get_settings
@@ -50,7 +50,8 @@ def test_two_months_raise_each_open_cause_once_with_model_reasons(settings, smal
     settings = get_settings()
     install_bundle(small_bundle, settings)
     paths, panel = world
-    n = prepare_cardholders(settings, panel, paths[-2].stem[-7:], watch_months=12, train=True)
+    n = prepare_cardholders(settings, panel, paths[-2].stem[-7:], watch_months=12)
+    train_on_world(settings, users=4000, months=14, seed=9, end_month="2025-12")
     assert n > 100
     first = run_month(paths[-2], paths[-2].stem[-7:], settings=settings)
     assert first.state.status == "draft"
