@@ -20,7 +20,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.problems import BodySizeLimit, install_problem_handlers
-from api.routes import audit, campaigns, health, models, personas, reports, runs, suppression
+from api.routes import (
+    alerts,
+    audit,
+    campaigns,
+    health,
+    models,
+    personas,
+    reports,
+    runs,
+    suppression,
+)
 from api.schemas import PROBLEM_MEDIA_TYPE
 from prospect.settings import Settings, get_settings
 from prospect.store import make_engine, upgrade
@@ -29,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-_ROUTERS = (campaigns, runs, reports, personas, models, suppression, audit, health)
+_ROUTERS = (campaigns, runs, reports, personas, models, suppression, alerts, audit, health)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -85,7 +95,10 @@ def _include_review(app: FastAPI) -> None:
     except ImportError:
         logger.info("review page not installed; serving the REST API only")
         return
+    from api.routes import review_alerts
+
     app.include_router(review.router)
+    app.include_router(review_alerts.router)
     if STATIC_DIR.is_dir():
         app.mount("/static", SafeStaticFiles(directory=STATIC_DIR), name="static")
 

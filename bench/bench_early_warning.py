@@ -149,7 +149,7 @@ def cost_child(n_rows: int, seed: int) -> dict:
     model = EarlyWarningModel(id_column="user_id", indicators=cols, random_state=0)
     model.fit(panel[["user_id", "month", *cols]], y)
     config = load_alert_config()
-    months = sorted(panel["month"].unique())[-config.history_months:]
+    months = sorted(panel["month"].unique())[-config.history_months :]
     source = panel[panel["month"] == months[-1]]
     rng = np.random.default_rng(seed)
     picked = source.iloc[rng.integers(0, len(source), n_rows)]

@@ -206,8 +206,19 @@ _PRODUCERS: dict[str, Celery] = {}
 def _producer_send(settings: Settings, task: str, run_id: str) -> None:
     """Send on the broker of ``settings``, which tests and the API may point elsewhere than the
     import-time app; one producer app per broker URL is kept."""
+    _producer(settings).send_task(task, args=[run_id])
+
+
+def _producer(settings: Settings) -> Celery:
     url = settings.celery_broker_url
     producer = app if app.conf.broker_url == url else _PRODUCERS.get(url)
     if producer is None:
         producer = _PRODUCERS[url] = make_celery(settings)
-    producer.send_task(task, args=[run_id])
+    return producer
+
+
+def enqueue_deliveries(delivery_ids: list[int]) -> None:
+    """Queue one ``deliver_webhook`` per pending delivery (``prospect alerts deliver``, tests)."""
+    producer = _producer(get_settings())
+    for delivery_id in delivery_ids:
+        producer.send_task("worker.tasks.deliver_webhook", args=[delivery_id])

@@ -3,6 +3,7 @@ when imported, so importing them here is what puts them on the command line."""
 
 from prospect.cli import (  # noqa: F401
     account_commands,
+    alert_commands,
     campaign_commands,
     data_commands,
     demo_command,

@@ -18,12 +18,17 @@ import typer
 
 from prospect import registry
 from prospect.cli.app import app, console, fail
+from prospect.cli.demo_alerts import (
+    prepare_demo_cardholders,
+    show_demo_alerts,
+    write_demo_world,
+)
 from prospect.exceptions import ProspectError
 from prospect.settings import Settings, get_settings
 from prospect.store import create_api_key, session_scope, upgrade
 from prospect.store.db import make_engine
 from prospect.store.models import User
-from prospect.synth import month_range, write_months
+from prospect.synth import month_range
 from prospect.training import TrainingConfig, train
 
 DEMO_USER = "demo-reviewer"
@@ -42,7 +47,9 @@ def land_demo_months(settings: Settings, users: int, months: int, seed: int, end
     if target.exists():
         console.print(f"demo data already there: {history}, {target}", markup=False)
         return newest
-    write_months(history, users, months, seed=seed, end_month=end)
+    write_demo_world(
+        settings, history, users, months, seed, end
+    )  # months with cardholders' trajectories
     landing.mkdir(parents=True, exist_ok=True)
     shutil.move(history / target.name, target)
     console.print(f"wrote {months - 1} history months to {history}; {newest} landed", markup=False)
@@ -101,6 +108,7 @@ def demo(
         upgrade(settings.db_url)
         newest = land_demo_months(settings, users, months, seed, end_month)
         train_and_promote(settings, seed)
+        prepare_demo_cardholders(settings, newest, seed)
         login = demo_login(settings)
     except ProspectError as exc:
         fail(exc)
@@ -117,5 +125,6 @@ def demo(
         f"Lists: curl -H 'Authorization: Bearer {login['api_key']}' {url}/api/v1/campaigns",
         soft_wrap=True,
     )
+    show_demo_alerts(settings, newest, url, login["api_key"])
     if serve:
         serve_api(host=host, port=port, workers=1)

@@ -14,14 +14,19 @@ MONTHS = ["2026-07", "2026-08", "2026-09", "2026-10"]
 
 def panel() -> pd.DataFrame:
     rows = {
-        "u1": {"is_in_arrears": [0, 0, 0, 1], "topup": [50, 50, 50, 50], "pd": [.02, .02, .02, .03]},
-        "u2": {"is_in_arrears": [0, 0, 0, 0], "topup": [100, 80, 60, 40], "pd": [.02, .03, .05, .12]},
-        "u3": {"is_in_arrears": [1, 0, 0, 0], "topup": [100, 80, 90, 40], "pd": [.01, .01, .01, .03]},
+        "u1": {"is_in_arrears": [0, 0, 0, 1], "topup": [50, 50, 50, 50],
+               "pd": [.02, .02, .02, .03]},
+        "u2": {"is_in_arrears": [0, 0, 0, 0], "topup": [100, 80, 60, 40],
+               "pd": [.02, .03, .05, .12]},
+        "u3": {"is_in_arrears": [1, 0, 0, 0], "topup": [100, 80, 90, 40],
+               "pd": [.01, .01, .01, .03]},
     }  # fmt: skip
     out = []
     for user, cols in rows.items():
         for k, month in enumerate(MONTHS):
-            out.append({"user_id": user, "month": month, **{c: float(v[k]) for c, v in cols.items()}})
+            out.append(
+                {"user_id": user, "month": month, **{c: float(v[k]) for c, v in cols.items()}}
+            )
     return pd.DataFrame(out)
 
 

@@ -45,10 +45,12 @@ def test_registering_again_keeps_one_row_and_an_unknown_campaign_is_refused(hold
     with session_scope(holders) as s:
         assert s.get(Cardholder, "u1").watch_until == date(2026, 8, 1)
         assert len(watched_on(s, date(2026, 6, 1))) == 2
-    with pytest.raises(RecordNotFoundError, match="no campaign with id 99"):
-        with session_scope(holders) as s:
-            register_cardholders(s, [("u3", date(2026, 2, 1))], watch_months=6, actor="x",
-                                 campaign_id=99)  # fmt: skip
+    with (
+        pytest.raises(RecordNotFoundError, match="no campaign with id 99"),
+        session_scope(holders) as s,
+    ):
+        register_cardholders(s, [("u3", date(2026, 2, 1))], watch_months=6, actor="x",
+                             campaign_id=99)  # fmt: skip
 
 
 def test_an_open_cause_is_not_raised_again_but_a_closed_one_is(holders):
@@ -62,11 +64,10 @@ def test_an_open_cause_is_not_raised_again_but_a_closed_one_is(holders):
 
 
 def test_the_database_refuses_a_second_open_alert_of_a_cause(holders):
-    with pytest.raises(IntegrityError):
-        with session_scope(holders) as s:
-            for _ in range(2):
-                s.add(Alert(user_id="u1", cause="arrears", severity="low", month="2026-10"))
-                s.flush()
+    with pytest.raises(IntegrityError), session_scope(holders) as s:
+        for _ in range(2):
+            s.add(Alert(user_id="u1", cause="arrears", severity="low", month="2026-10"))
+            s.flush()
 
 
 def test_acknowledge_then_close_with_comments_is_audited_and_order_is_enforced(holders):
@@ -81,7 +82,9 @@ def test_acknowledge_then_close_with_comments_is_audited_and_order_is_enforced(h
             review_alert(s, alert_id, action="acknowledge", actor="bo", comment="again")
         review_alert(s, alert_id, action="close", actor="bo", comment="limit lowered")
     with session_scope(holders) as s:
-        trail = [(e.actor, e.action, e.detail["comment"]) for e in audit_trail(s, "alerts", alert_id)]
+        trail = [
+            (e.actor, e.action, e.detail["comment"]) for e in audit_trail(s, "alerts", alert_id)
+        ]
         assert trail == [("ana", "alert.acknowledged", "calling the bank"),
                          ("bo", "alert.closed", "limit lowered")]  # fmt: skip
         assert s.get(Alert, alert_id).status == "closed"

@@ -64,7 +64,9 @@ def test_signals_worsen_before_a_default_and_the_true_hazard_foretells_it(world)
     arrears_soon = frames.loc[soon, "is_in_arrears"].mean()
     arrears_never = frames.loc[never, "is_in_arrears"].mean()
     assert arrears_soon > 3 * arrears_never
-    assert frames.loc[soon, "app_finance_count"].mean() > frames.loc[never, "app_finance_count"].mean()
+    assert (
+        frames.loc[soon, "app_finance_count"].mean() > frames.loc[never, "app_finance_count"].mean()
+    )
     rows = soon | never
     assert roc_auc_score(soon[rows], frames["p_default_next"].to_numpy()[rows]) > 0.85
 
