@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # ASCII digits: \d also matches ۲ and ༥
 CampaignStatus = Literal["draft", "approved", "rejected", "superseded"]
 RunStatus = Literal[
     "queued", "validating", "scoring", "selecting", "draft",

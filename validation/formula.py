@@ -26,6 +26,11 @@ _FORMULA = re.compile(FORMULA_REGEX)
 _STARTS = np.array([ord(c) for c in "=+-@"], dtype=np.uint32)
 
 
+def is_formula(value: str) -> bool:
+    """True if one text value matches :data:`FORMULA_REGEX` (what the gate counts as a formula)."""
+    return _FORMULA.match(value) is not None
+
+
 def looks_like_formula(values: pd.Series | np.ndarray) -> np.ndarray:
     """True where the value, as text, matches :data:`FORMULA_REGEX`."""
     text = np.asarray(values, dtype=object)

@@ -60,3 +60,9 @@ def test_problem_documents_name_their_charset(client):
     response = client.get(f"{V1}/campaigns")
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json; charset=utf-8"
+
+
+def test_a_month_in_non_ascii_digits_is_a_422(client, viewer_key):
+    response = client.get(f"{V1}/campaigns", params={"month": "۲۰۲۶-10"},
+                          headers=bearer(viewer_key))  # fmt: skip
+    assert response.status_code == 422

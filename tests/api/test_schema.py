@@ -79,11 +79,11 @@ def test_api_conforms_to_its_schema_for_a_viewer(case, viewer_key):
 def linked(app) -> schemathesis.BaseSchema:
     """The app's schema with :data:`LINKS` added."""
     linked_schema = schemathesis.from_asgi("/openapi.json", app)
-    for source, source_method, target, target_method, parameters in LINKS:
+    for i, (source, source_method, target, target_method, parameters) in enumerate(LINKS):
         linked_schema.add_link(
             source=linked_schema[V1 + source][source_method],
             target=linked_schema[V1 + target][target_method],
-            status_code="200", parameters=parameters,
+            status_code="200", parameters=parameters, name=f"link{i}",
         )  # fmt: skip
     return linked_schema
 
@@ -99,4 +99,4 @@ def test_linked_sequences_conform_to_the_schema(app_for_schema, admin_key, viewe
         def validate_response(self, response, case, additional_checks=()):
             case.validate_response(response, checks=CHECKS)
 
-    Workflow.run(settings=SETTINGS)
+    Workflow.run(settings=settings(SETTINGS, max_examples=40, stateful_step_count=10))
