@@ -38,11 +38,16 @@ TARGET_MIB = 2048.0
 
 
 def _tile(frame: pd.DataFrame, times: int) -> pd.DataFrame:
-    """``times`` copies of a month with distinct ids (synthesis of 1M users is slow)."""
+    """``times`` copies of a month with distinct ids (synthesis of 1M users is slow).
+
+    Copy ``k`` writes ``k`` over the ids' leading zeros (``U000123456`` -> ``U030123456``), so
+    the ids keep the spec's declared format ``U`` + 9 digits and stay the same from the
+    reference month to the batch, as a real subscriber base does.
+    """
     parts = []
     for k in range(times):
         part = frame.copy()
-        part["user_id"] = part["user_id"] + f"-{k}"
+        part["user_id"] = "U" + f"{k:03d}" + part["user_id"].str[4:]
         parts.append(part)
     return pd.concat(parts, ignore_index=True).iloc[:N_ROWS].copy()
 

@@ -23,7 +23,6 @@ from validation.expect import run_expectations
 from validation.guards import format_failures, guard_failures
 from validation.identity import (
     content_digest,
-    hash_ids,
     id_row_hashes,
     identity_failures,
     row_hashes,
@@ -69,14 +68,15 @@ def validate(
     failures += format_failures(df, rules, ids)
     drift_rows, drift_failures = drift_table(df, rules, profile, missing) if profile else ([], [])
     id_hashes = id_row_hashes(df[rules.id_column]) if ids is not None else None
-    rows = row_hashes(df, rules, id_hashes)
+    hashed_rows = row_hashes(df, rules, id_hashes)
+    rows = None if hashed_rows is None else np.sort(hashed_rows)
     continuity: dict[str, float] = {}
     if profile is not None:
         failures += guard_failures(df, rules, profile, missing)
-        distinct = (np.array([], dtype=np.uint64) if id_hashes is None
-                    else hash_ids(df[rules.id_column], id_hashes))  # fmt: skip
+        present = (np.array([], dtype=np.uint64) if id_hashes is None
+                   else id_hashes[df[rules.id_column].notna().to_numpy()])  # fmt: skip
         found, continuity = identity_failures(
-            distinct, rows, profile.ids, profile.rows, rules, known_ids
+            present, rows, profile.ids, profile.rows, rules, known_ids
         )
         failures += found
     result = ValidationResult(month, failures + drift_failures, drift_rows, {}, [ge_result])

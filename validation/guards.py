@@ -126,11 +126,10 @@ def _format_failure(
         text = pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         return None  # not all text: the type expectation reports it
-    anchored = f"^(?:{pattern})$"
-    bad = pc.invert(pc.fill_null(pc.match_substring_regex(text, anchored), True))
-    rows = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
-    if rows.size == 0:
+    good = pc.fill_null(pc.match_substring_regex(text, f"^(?:{pattern})$"), True)
+    if pc.all(good).as_py():
         return None
+    rows = np.flatnonzero(~good.to_numpy(zero_copy_only=False))
     share = rows.size / max(len(values), 1)
     severity = "quarantine" if share > rules.value_tolerance else "warn"
     shapes = list(dict.fromkeys(_shape(str(values.iloc[i])) for i in rows[:200]))[:MAX_SHAPES]

@@ -20,22 +20,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import infer_dtype
 
 from validation.result import Failure
 from validation.rules import TableRules
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_PRIME = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime
 
 
 def id_row_hashes(values: pd.Series) -> np.ndarray:
-    """One 64-bit hash per row of the id column, read as text (a missing id hashes as "")."""
-    text = values.astype(object, copy=False)
-    if text.isna().any():
-        text = text.where(text.notna(), "")
-    if infer_dtype(text, skipna=False) != "string":
-        text = text.astype(str)
-    return pd.util.hash_array(text.to_numpy(dtype=object), categorize=False)
+    """One 64-bit hash per row of the id column (missing ids hash alike; non-text ids are
+    hashed as their text)."""
+    raw = values.to_numpy(dtype=object)
+    try:
+        return pd.util.hash_array(raw, categorize=False)
+    except TypeError:  # mixed types: hash every value's text
+        return pd.util.hash_array(values.astype(str).to_numpy(dtype=object), categorize=False)
 
 
 def hash_ids(values: pd.Series | Sequence[Any], row_hashes: np.ndarray | None = None) -> np.ndarray:
@@ -43,7 +42,16 @@ def hash_ids(values: pd.Series | Sequence[Any], row_hashes: np.ndarray | None = 
     when already computed)."""
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     hashed = id_row_hashes(series) if row_hashes is None else row_hashes
-    return np.unique(hashed[series.notna().to_numpy()])
+    return sorted_distinct(hashed[series.notna().to_numpy()])
+
+
+def sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values by one sort (numpy's hash-based ``unique`` of a million 64-bit
+    hashes takes seconds; a sort takes tens of milliseconds)."""
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
 
 
 def row_hashes(
@@ -54,23 +62,26 @@ def row_hashes(
     if rules.id_column not in df.columns:
         return None
     combined = id_row_hashes(df[rules.id_column]) if id_hashes is None else id_hashes.copy()
-    for col in rules.columns:
+    for col in rules.columns:  # multiply-xor over the numbers' bits, mixed once at the end
         if col.kind == "number" and col.name in df.columns:
-            part = pd.util.hash_array(df[col.name].to_numpy(dtype=float, na_value=np.nan))
-            combined ^= part + _GOLDEN + (combined << np.uint64(6))
-    return combined
+            bits = df[col.name].to_numpy(dtype=float, na_value=np.nan).view(np.uint64)
+            combined ^= bits
+            combined *= _PRIME
+    return pd.util.hash_array(combined)
 
 
-def content_digest(rows: np.ndarray | None) -> str | None:
+def content_digest(sorted_rows: np.ndarray | None) -> str | None:
     """SHA-256 of the sorted row hashes: equal for the same rows in any order or month."""
-    if rows is None:
+    if sorted_rows is None:
         return None
-    return hashlib.sha256(np.sort(rows).tobytes()).hexdigest()
+    return hashlib.sha256(sorted_rows.tobytes()).hexdigest()
 
 
 def _share_in(values: np.ndarray, sorted_pool: np.ndarray) -> float:
+    """Share of ``values`` found in ``sorted_pool``."""
     if values.size == 0 or sorted_pool.size == 0:
         return 0.0
+    values = np.sort(values)  # integer sort is a few ms; searching sorted needles is ~20x faster
     pos = np.searchsorted(sorted_pool, values).clip(max=sorted_pool.size - 1)
     return float(np.mean(sorted_pool[pos] == values))
 
@@ -83,7 +94,11 @@ def identity_failures(
     rules: TableRules,
     known_ids: Mapping[str, Sequence[Any]] | None = None,
 ) -> tuple[list[Failure], dict[str, float]]:
-    """Failures of the three continuity checks and the numbers they were judged on."""
+    """Failures of the three continuity checks and the numbers they were judged on.
+
+    ``ids`` are the hashes of this month's present ids (one per row), ``rows`` this month's
+    sorted row hashes, ``ref_ids`` and ``ref_rows`` the reference's sorted ones.
+    """
     band, column = rules.identity, rules.id_column
     failures: list[Failure] = []
     numbers: dict[str, float] = {}
