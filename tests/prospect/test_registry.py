@@ -143,7 +143,7 @@ def test_cli_models_and_promote(settings, trained_dir):
 def test_cli_train_on_inputs_already_trained_does_nothing(settings, trained_dir, months_dir):
     spec = load_spec("subscriber_5g")
     data = load_training_data(months_dir, spec)
-    config = TrainingConfig(n_folds=1)
+    config = TrainingConfig(n_folds=1).resolved(spec)  # what train() hashes: labels from the spec
     version = bundle_version(config, data.checksum, spec_text(spec), data.test_month)
     _install(settings, trained_dir, version)
     args = ["train", "--data", str(months_dir), "--folds", "1", "--promote"]
