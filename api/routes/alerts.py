@@ -129,8 +129,10 @@ def act_on_alert(
 
 def _detail(session, alert: Alert) -> AlertDetail:
     deliveries = [
-        DeliveryOut(id=d.id, url=d.url, idempotency_key=d.idempotency_key, status=d.status,
-                    body=d.body, attempts=[AttemptOut.model_validate(a) for a in attempts])
+        DeliveryOut.model_validate({
+            "id": d.id, "url": d.url, "idempotency_key": d.idempotency_key, "status": d.status,
+            "body": d.body, "attempts": [AttemptOut.model_validate(a) for a in attempts],
+        })
         for d, attempts in delivery_log(session, alert.id)
     ]  # fmt: skip
     return AlertDetail(**AlertOut.model_validate(alert).model_dump(), deliveries=deliveries)

@@ -28,10 +28,14 @@ def alert_list(
     request: Request, me: UserDep, session: SessionDep,
     status: str = "", severity: str = "", cause: str = "", user_id: str = "",
 ) -> Response:  # fmt: skip
-    filters = {"status": status if status in ALERT_STATUSES else None,
-               "severity": severity if severity in ALERT_SEVERITIES else None,
-               "cause": cause or None, "user_id": user_id or None}  # fmt: skip
-    rows, total = list_alerts(session, limit=200, **filters)
+    filters: dict[str, str | None] = {
+        "status": status if status in ALERT_STATUSES else None,
+        "severity": severity if severity in ALERT_SEVERITIES else None,
+        "cause": cause or None, "user_id": user_id or None,
+    }  # fmt: skip
+    rows, total = list_alerts(session, limit=200, status=filters["status"],
+                              severity=filters["severity"], cause=filters["cause"],
+                              user_id=filters["user_id"])  # fmt: skip
     context = {"me": me, "csrf_token": me.csrf, "rows": rows, "total": total,
                "filters": {k: v or "" for k, v in filters.items()},
                "statuses": ALERT_STATUSES, "severities": ALERT_SEVERITIES}  # fmt: skip

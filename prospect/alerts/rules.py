@@ -81,10 +81,11 @@ def _apply(rule: Rule, lookup, ids, now, features) -> tuple[np.ndarray, list[dic
                              f"indicator {rule.indicator_name!r} (only 0/1 indicators have "
                              "since_first and count_w).")  # fmt: skip
         value = features[rule.feature].to_numpy(dtype=float)
-        hit = _OPS[rule.op](value, rule.value) & ~np.isnan(value)
+        hit = _OPS[rule.op](value, float(rule.value or 0.0)) & ~np.isnan(value)
         return hit, [{rule.feature: _num(v), "threshold": rule.value} for v in value[hit]]
     if rule.kind == "falling":
-        series = [_past(lookup, ids, now - k, rule.indicator) for k in range(rule.months + 1)]
+        column = str(rule.indicator)
+        series = [_past(lookup, ids, now - k, column) for k in range(rule.months + 1)]
         hit = np.logical_and.reduce([series[k] < series[k + 1] for k in range(rule.months)])
         rows = np.flatnonzero(hit)
         return hit, [{rule.indicator: [_num(s[i]) for s in reversed(series)]} for i in rows]

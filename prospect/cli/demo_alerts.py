@@ -18,7 +18,7 @@ from prospect.pipeline.alerts import alerts_step
 from prospect.settings import Settings
 from prospect.store import Run, make_engine, session_scope
 from prospect.store.alerts import list_alerts
-from prospect.store.models import WebhookDelivery
+from prospect.store.models import Cardholder, WebhookDelivery
 from prospect.synth import month_range
 from prospect.webhooks import alert_body, attempt_delivery
 
@@ -71,7 +71,7 @@ def show_demo_alerts(settings: Settings, month: str, url: str, api_key: str) -> 
             rows, total = list_alerts(session, month=month, limit=1)
             pending = list(session.scalars(select(WebhookDelivery.id).where(
                 WebhookDelivery.status == "pending")))  # fmt: skip
-            sample = alert_body(rows[0], None) if rows else None
+            sample = alert_body(rows[0], session.get(Cardholder, rows[0].user_id)) if rows else None
     finally:
         engine.dispose()
     console.print(f"\n[bold]Cardholder alerts for {month}:[/] {total}; {url}/review/alerts, "

@@ -233,8 +233,8 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
         index = known.index.astype(str)
         if index.has_duplicates:
             raise ValueError(f"y names id {index[index.duplicated()][0]!r} twice.")
-        values = month_index(known.reset_index(drop=True), "y") if len(known) else []
-        return pd.Series(np.asarray(values, dtype=float), index=index)
+        values = month_index(known.reset_index(drop=True), "y") if len(known) else np.array([])
+        return pd.Series(values.astype(float), index=index)
 
     def _sample(self, rows: np.ndarray) -> np.ndarray:
         if len(rows) <= self.max_rows:
