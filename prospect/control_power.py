@@ -1,0 +1,58 @@
+"""How large a random control group must be to detect the smallest effect a campaign must show.
+
+Two-sided test of two proportions (normal approximation, unpooled variances): with ``contacts``
+contacted subscribers taking a card at ``base_rate + min_uplift`` and the control at
+``base_rate``, the difference is detected with probability ``power`` at level ``alpha`` when
+
+    (z[1 - alpha/2] + z[power])^2 * (p1 (1 - p1) / contacts + p0 (1 - p0) / control) <= min_uplift^2
+
+The control is solved for; it is reported beside the budget, not taken out of it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from scipy.stats import norm
+
+
+def _fraction(value: object, name: str, *, open_low: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number; got {value!r}.")
+    number = float(value)
+    low_ok = number > 0.0 if open_low else number >= 0.0
+    if not (low_ok and number < 1.0):
+        raise ValueError(f"{name} must be in ({0 if open_low else '[0'}, 1); got {value!r}.")
+    return number
+
+
+def control_size(
+    contacts: int,
+    base_rate: float,
+    min_uplift: float,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> int:
+    """Smallest control group (subscribers) that detects ``min_uplift`` given ``contacts``.
+
+    Raises ValueError when no control size is enough: ``contacts`` alone already carry more
+    noise than the effect allows (contact more subscribers or accept a larger effect).
+    """
+    if isinstance(contacts, bool) or not isinstance(contacts, int) or contacts < 1:
+        raise ValueError(f"contacts must be a positive int; got {contacts!r}.")
+    p0 = _fraction(base_rate, "base_rate", open_low=False)
+    delta = _fraction(min_uplift, "min_uplift")
+    p1 = p0 + delta
+    if p1 >= 1.0:
+        raise ValueError(f"base_rate + min_uplift must be below 1; got {p1!r}.")
+    z = norm.ppf(1.0 - _fraction(alpha, "alpha") / 2.0) + norm.ppf(_fraction(power, "power"))
+    allowed = (delta / z) ** 2 - p1 * (1.0 - p1) / contacts
+    if allowed <= 0.0:
+        raise ValueError(
+            f"no control group is enough: {contacts} contacts cannot show an uplift of "
+            f"{delta} at alpha {alpha} with power {power}; contact more or raise min_uplift."
+        )
+    if p0 == 0.0:
+        return 1
+    return math.ceil(p0 * (1.0 - p0) / allowed)
