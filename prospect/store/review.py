@@ -58,7 +58,10 @@ def review_campaign(
         _check_month_unchanged(session, month, campaign_id, supersedes)
     try:
         with session.begin_nested():
-            superseded = _supersede(session, month, campaign_id) if decision == "approved" else []
+            superseded = (
+                _supersede(session, month, campaign_id, supersedes)
+                if decision == "approved" else []
+            )  # fmt: skip
             _decide_draft(session, campaign_id, decision, actor, comment)
     except IntegrityError as exc:
         raise InvalidTransitionError(
@@ -112,8 +115,12 @@ def _check_month_unchanged(
         )
 
 
-def _supersede(session: Session, month: str, campaign_id: int) -> list[int]:
-    """Mark the month's approved list superseded; returns the ids changed (none or one)."""
+def _supersede(session: Session, month: str, campaign_id: int, expected: object) -> list[int]:
+    """Mark the month's approved list superseded; returns the ids changed (none or one).
+
+    With an ``expected`` id (or None) only that list (or none) is replaced: a list approved
+    meanwhile by someone else stays approved, and the unique index then refuses this approval.
+    """
     stmt = (
         update(Campaign)
         .where(Campaign.month == month, Campaign.status == "approved", Campaign.id != campaign_id)
@@ -121,4 +128,8 @@ def _supersede(session: Session, month: str, campaign_id: int) -> list[int]:
         .returning(Campaign.id)
         .execution_options(synchronize_session=False)
     )
+    if expected is None:
+        return []
+    if expected is not UNCHECKED:
+        stmt = stmt.where(Campaign.id == expected)
     return list(session.scalars(stmt))

@@ -160,3 +160,42 @@ def test_why_is_built_from_targeting_drivers_and_reasons(store_engine, store_run
         {"drivers": ["tenure_months", "data_flow"], "reasons": ["R03"]},
         {"drivers": [], "reasons": []},
     ]
+
+
+def test_an_approval_replaces_only_the_approved_list_the_reviewer_saw(
+    store_engine, store_run, store_targets
+):
+    with session_scope(store_engine) as session:
+        seen = save_campaign(session, store_run(session, "run-1"), FIELDS, store_targets(2))
+        late = save_campaign(session, store_run(session, "run-2"), FIELDS, store_targets(2))
+        mine = save_campaign(session, store_run(session, "run-3"), FIELDS, store_targets(2))
+        ids = (seen.id, late.id, mine.id)
+    with session_scope(store_engine) as session:
+        review_campaign(session, ids[0], decision="approved", actor="a", supersedes=None)
+    with session_scope(store_engine) as session:  # someone else replaced it meanwhile
+        review_campaign(session, ids[1], decision="approved", actor="b", supersedes=ids[0])
+    with (
+        pytest.raises(InvalidTransitionError, match="was approved since this page was opened"),
+        session_scope(store_engine) as session,
+    ):
+        review_campaign(session, ids[2], decision="approved", actor="c", supersedes=ids[0])
+    with session_scope(store_engine) as session:
+        statuses = [session.get(Campaign, i).status for i in ids]
+        assert statuses == ["superseded", "approved", "draft"]
+        assert (
+            session.scalar(select(func.count()).where(AuditEvent.action == "campaign.approved"))
+            == 2
+        )
+
+
+def test_the_database_refuses_a_second_approved_list_for_a_month(
+    store_engine, store_run, store_targets
+):
+    with session_scope(store_engine) as session:
+        a = save_campaign(session, store_run(session, "run-1"), FIELDS, store_targets(2))
+        b = save_campaign(session, store_run(session, "run-2"), FIELDS, store_targets(2))
+        ids = [a.id, b.id]
+    with pytest.raises(IntegrityError), session_scope(store_engine) as session:
+        for cid in ids:
+            session.get(Campaign, cid).status = "approved"
+            session.flush()
