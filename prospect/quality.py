@@ -97,7 +97,8 @@ def table_rules(spec: DatasetSpec, **overrides: Any) -> TableRules:
     guards = spec.guards
     limits = GuardLimits(share_relative=guards.share_relative, share_absolute=guards.share_absolute,
                          noise_sigmas=guards.noise_sigmas, missing_rise=guards.missing_rise,
-                         psi=guards.psi)  # fmt: skip
+                         psi=guards.psi, keep_min=guards.keep_min,
+                         keep_min_group=guards.keep_min_group)  # fmt: skip
     identity = IdentityBand(**guards.identity.model_dump())
     settings = {"guards": tuple(guards.columns), "guard_limits": limits,
                 "formats": dict(guards.formats), "identity": identity, **overrides}  # fmt: skip
