@@ -64,7 +64,9 @@ def test_a_guarded_flag_moved_to_other_people_quarantines_though_its_share_holds
     result = validate(batch, rules, month="2026-10", reference=ref)
     [failure] = result.failures
     assert (failure.check, failure.column, failure.severity) == (
-        "guard_members", "blocked", "quarantine"
+        "guard_members",
+        "blocked",
+        "quarantine",
     )
     kept = re.search(rf"1: ([0-9.]+)% of {len(listed)} still 1", failure.cause)
     assert kept is not None and float(kept.group(1)) < 10.0, failure.cause
