@@ -149,7 +149,7 @@ def gate_batch(
         month = month or batch_month(frame, spec)
         known = known_id_lists(settings) if ref is not None else None
         result = validate(frame, rules, month=month, reference=ref, known_ids=known)
-        result.failures += _repeats(settings, result, _checksum(path))
+        result.failures[:0] = _repeats(settings, result, _checksum(path))  # the root cause
     return _finish(path, spec, result, frame, settings, rules)
 
 

@@ -161,3 +161,13 @@ def test_the_profile_keeps_hashes_not_ids():
     profile = ReferenceProfile.from_frame(_frame(), _rules())
     assert profile.ids is not None and profile.ids.dtype == np.uint64 and profile.ids.size == 2000
     assert profile.rows is not None and bool(np.all(np.diff(profile.rows.astype(float)) >= 0))
+
+
+def test_a_known_list_that_still_matches_passes_whatever_the_row_order():
+    ref = _frame()
+    batch = ref.assign(month="2026-10", age=ref["age"] + 1).sample(frac=1.0, random_state=3)
+    listed = ref["user_id"].iloc[::40].tolist()
+    result = validate(batch, _rules(), month="2026-10", reference=ref,
+                      known_ids={"suppression list": listed})  # fmt: skip
+    assert result.outcome == "pass", result.failures
+    assert result.stats["identity"]["suppression list_matched"] == 1.0
