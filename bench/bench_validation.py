@@ -235,6 +235,10 @@ def main() -> None:
         "memory_process_peak_incl_parquet_read_mib": mem["process_peak_mib"],
         "note": "2 shared cores under load from other sessions: wall timings are noisy, "
                 "CPU times are this process's own",
+        "load_average_1m_at_end": round(os.getloadavg()[0], 1),
+        "gate_checks": "expectations, cross-field rules, drift, guards on the columns that "
+                       "protect people (shares, missing share, subscribers followed), formats, "
+                       "identity continuity and the same month twice",
         "total_bench_seconds": round(time.perf_counter() - start, 1),
         "failures": [f"{f.severity} {f.column} {f.cause}" for f in result.failures],
         "gate_seconds_per_run_in_stats": result.stats["seconds"],

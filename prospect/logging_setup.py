@@ -36,6 +36,20 @@ class PipeConsole(Console):
         self._width, self._height = new_size
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted (a test runner or a
+    daemon may swap it after logging was configured; a handler bound to the old stream
+    would write to a closed file)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201 - StreamHandler's attribute
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # noqa: ANN001 - set by StreamHandler.__init__
+        pass
+
+
 def configure_logging(level: int | str = logging.INFO) -> None:
     handler: logging.Handler
     if sys.stderr.isatty():
@@ -43,7 +57,7 @@ def configure_logging(level: int | str = logging.INFO) -> None:
                               show_path=False)  # fmt: skip
         handler.setFormatter(logging.Formatter("%(message)s", datefmt="[%X]"))
     else:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter(PLAIN_FORMAT, datefmt="%H:%M:%S"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # Schema migrations run on every start; their per-run chatter is noise at INFO.

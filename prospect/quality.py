@@ -97,7 +97,8 @@ def table_rules(spec: DatasetSpec, **overrides: Any) -> TableRules:
     guards = spec.guards
     limits = GuardLimits(share_relative=guards.share_relative, share_absolute=guards.share_absolute,
                          noise_sigmas=guards.noise_sigmas, missing_rise=guards.missing_rise,
-                         psi=guards.psi)  # fmt: skip
+                         psi=guards.psi, keep_min=guards.keep_min,
+                         keep_min_group=guards.keep_min_group)  # fmt: skip
     identity = IdentityBand(**guards.identity.model_dump())
     settings = {"guards": tuple(guards.columns), "guard_limits": limits,
                 "formats": dict(guards.formats), "identity": identity, **overrides}  # fmt: skip
@@ -148,7 +149,7 @@ def gate_batch(
         month = month or batch_month(frame, spec)
         known = known_id_lists(settings) if ref is not None else None
         result = validate(frame, rules, month=month, reference=ref, known_ids=known)
-        result.failures += _repeats(settings, result, _checksum(path))
+        result.failures[:0] = _repeats(settings, result, _checksum(path))  # the root cause
     return _finish(path, spec, result, frame, settings, rules)
 
 

@@ -183,6 +183,8 @@ class GuardSpec(BaseModel):
     noise_sigmas: float = Field(default=4.0, ge=0.0)
     missing_rise: float = Field(default=0.01, ge=0.0)
     psi: float = Field(default=0.1, ge=0.0)
+    keep_min: float = Field(default=0.9, ge=0.0, le=1.0)
+    keep_min_group: int = Field(default=20, ge=1)
     formats: dict[str, str] = Field(default_factory=dict)
     identity: IdentitySpec = Field(default_factory=IdentitySpec)
 

@@ -7,13 +7,13 @@ shares, category shares, missing shares, row count) so that checking a batch cos
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from validation.guards import guard_kind
+from validation.guards import guard_kind, guard_members
 from validation.identity import hash_ids, id_row_hashes, row_hashes
 from validation.result import DriftRow, Failure
 from validation.rules import TableRules
@@ -32,6 +32,7 @@ class ReferenceProfile:
     missing: dict[str, float]
     ids: np.ndarray | None = None
     rows: np.ndarray | None = None
+    members: dict[str, dict[Any, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, rules: TableRules, *, bins: int = 10) -> ReferenceProfile:
@@ -59,7 +60,9 @@ class ReferenceProfile:
         id_hashes = id_row_hashes(df[rules.id_column]) if has_ids else None
         ids = hash_ids(df[rules.id_column], id_hashes) if has_ids else None
         rows = row_hashes(df, rules, id_hashes)
-        return cls(len(df), edges, shares, missing, ids, None if rows is None else np.sort(rows))
+        members = guard_members(df, rules, id_hashes) if id_hashes is not None else {}
+        rows = None if rows is None else np.sort(rows)
+        return cls(len(df), edges, shares, missing, ids, rows, members)
 
 
 def _column_psi(values: pd.Series, name: str, kind: str, ref: ReferenceProfile) -> float | None:

@@ -72,7 +72,7 @@ def validate(
     rows = None if hashed_rows is None else np.sort(hashed_rows)
     continuity: dict[str, float] = {}
     if profile is not None:
-        failures += guard_failures(df, rules, profile, missing)
+        failures += guard_failures(df, rules, profile, missing, id_hashes)
         present = (np.array([], dtype=np.uint64) if id_hashes is None
                    else id_hashes[df[rules.id_column].notna().to_numpy()])  # fmt: skip
         found, continuity = identity_failures(

@@ -39,15 +39,65 @@ def guard_kind(rules: TableRules, name: str) -> str | None:
     return "numeric" if col.kind == "number" else None
 
 
+def guard_members(
+    df: pd.DataFrame, rules: TableRules, id_hashes: np.ndarray
+) -> dict[str, dict[Any, np.ndarray]]:
+    """For each categorical guarded column, each value's subscribers (sorted id hashes):
+    who was blacklisted, a cardholder, unverified in the reference month."""
+    members: dict[str, dict[Any, np.ndarray]] = {}
+    for name in rules.guards:
+        if (
+            name in df.columns
+            and name != rules.id_column
+            and guard_kind(rules, name) == ("categorical")
+        ):
+            values = df[name]
+            members[name] = {
+                value: np.sort(id_hashes[(values == value).to_numpy()])
+                for value in values.dropna().unique().tolist()
+            }
+    return members
+
+
+def _kept_failures(
+    df: pd.DataFrame, name: str, id_hashes: np.ndarray, groups: dict[Any, np.ndarray],
+    rules: TableRules,
+) -> list[Failure]:  # fmt: skip
+    """Subscribers of both months who changed value: a blacklisted subscriber still here
+    must still be blacklisted (a share can hold steady while the people behind it change)."""
+    limits, values = rules.guard_limits, df[name]
+    everyone = np.sort(id_hashes[values.notna().to_numpy()])
+    moved = []
+    for value, before in groups.items():
+        stayed = np.intersect1d(before, everyone, assume_unique=True)
+        if stayed.size < limits.keep_min_group:
+            continue
+        same = np.sort(id_hashes[(values == value).to_numpy()])
+        kept = np.intersect1d(stayed, same, assume_unique=True).size / stayed.size
+        if kept < limits.keep_min:
+            moved.append(f"{_label(value)}: {kept:.1%} of {stayed.size} still {_label(value)}")
+    if not moved:
+        return []
+    return [Failure(
+        "guard_members", name, "quarantine",
+        f"guarded column: subscribers of the reference month changed value (limit: "
+        f"{limits.keep_min:.0%} keep it; {'; '.join(moved)})", moved,
+    )]  # fmt: skip
+
+
 def guard_failures(
-    df: pd.DataFrame, rules: TableRules, profile: Any, missing: dict[str, float]
-) -> list[Failure]:
-    """Quarantine failures of every guarded column present in ``df`` and in the profile."""
+    df: pd.DataFrame, rules: TableRules, profile: Any, missing: dict[str, float],
+    id_hashes: np.ndarray | None = None,
+) -> list[Failure]:  # fmt: skip
+    """Quarantine failures of every guarded column present in ``df`` and in the profile
+    (``id_hashes``: the batch's per-row id hashes, to follow subscribers across months)."""
     failures: list[Failure] = []
     limits = rules.guard_limits
     for name in rules.guards:
         if name not in df.columns or name not in profile.missing:
             continue
+        if id_hashes is not None and name in profile.members:
+            failures += _kept_failures(df, name, id_hashes, profile.members[name], rules)
         rise = missing[name] - profile.missing[name]
         if rise > limits.missing_rise:
             failures.append(Failure(

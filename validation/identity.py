@@ -104,6 +104,7 @@ def identity_failures(
     numbers: dict[str, float] = {}
     if ref_ids is None or ref_ids.size == 0 or ids.size == 0:
         return failures, numbers
+    ids = np.sort(ids)  # this month's ids are also the pool the known lists are looked up in
     seen = numbers["ids_seen_in_reference"] = round(_share_in(ids, ref_ids), 4)
     if seen < band.seen_min:
         failures.append(Failure(

@@ -94,6 +94,9 @@ class GuardLimits:
     (so a small month is not quarantined for sampling noise, and a blacklist share falling
     from 1.8% to 0 always is). A numeric guarded column quarantines from PSI ``psi``; any
     guarded column quarantines when its missing share rises by more than ``missing_rise``.
+    Subscribers present in both months are followed too: of those who held a value (were
+    blacklisted, say) in the reference month, at least ``keep_min`` must still hold it,
+    judged once at least ``keep_min_group`` of them are present.
     """
 
     share_relative: float = 0.5
@@ -101,9 +104,14 @@ class GuardLimits:
     noise_sigmas: float = 4.0
     missing_rise: float = 0.01
     psi: float = 0.1
+    keep_min: float = 0.9
+    keep_min_group: int = 20
 
     def __post_init__(self) -> None:
-        for name in ("share_relative", "share_absolute", "noise_sigmas", "missing_rise", "psi"):
+        if not 0.0 <= self.keep_min <= 1.0:
+            raise ValueError(f"guard limit keep_min must be in [0, 1]; got {self.keep_min}.")
+        for name in ("share_relative", "share_absolute", "noise_sigmas", "missing_rise", "psi",
+                     "keep_min_group"):  # fmt: skip
             value = getattr(self, name)
             if value < 0.0:
                 raise ValueError(f"guard limit {name} must be >= 0; got {value}.")

@@ -50,6 +50,11 @@ class CsvStream:
     def batches(self) -> Iterator[pa.RecordBatch]:
         try:
             yield from self.reader
+        except UnicodeDecodeError as exc:
+            raise DataReadError(
+                f"{self.path}: not valid {exc.encoding} text past its start ({exc.reason} at "
+                f"byte {exc.start} of a block)"
+            ) from None
         except pa.ArrowException as exc:
             raise DataReadError(f"{self.path}: malformed CSV: {_first_line(exc)}") from None
         if self.ragged:
@@ -94,9 +99,9 @@ def open_csv(path: Path, separator: str, *, block_bytes: int = BLOCK_BYTES) -> C
 
 
 def _first_line(exc: BaseException) -> str:
-    """The error's first line, cut: Arrow quotes the offending row, which may hold PII."""
+    """The error's first line without a quoted row (Arrow quotes it; it may hold PII)."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text.split(": ", 1)[0][:200] if "row" in text.lower() else text[:200]
+    return text.split(": '", 1)[0][:200]
 
 
 def _header(path: Path, encoding: str, separator: str) -> list[str]:

@@ -228,6 +228,19 @@ def _blacklist_doubled(df: pd.DataFrame) -> None:
     df.loc[df.index[_rows(df, 0.03, seed=4)], "is_blacklisted"] = 1.0
 
 
+def _half_blacklist_cleared(df: pd.DataFrame) -> None:
+    listed = df.index[df["is_blacklisted"] == 1.0]
+    df.loc[listed[: len(listed) // 2], "is_blacklisted"] = 0.0
+
+
+def _blacklist_swapped(df: pd.DataFrame) -> None:
+    """The same share blacklisted, but other people: shares alone cannot see it."""
+    listed = df.index[df["is_blacklisted"] == 1.0]
+    others = df.index[df["is_blacklisted"] == 0.0][: len(listed)]
+    df.loc[listed, "is_blacklisted"] = 0.0
+    df.loc[others, "is_blacklisted"] = 1.0
+
+
 def _older(df: pd.DataFrame) -> None:
     df["age"] = (df["age"] + 8).clip(upper=110)
 
@@ -453,6 +466,10 @@ CASES = [
          "guarded column"),
     Case("blacklist_doubled", _edit(_blacklist_doubled), "quarantine", "is_blacklisted",
          "guarded column"),
+    Case("half_blacklist_cleared", _edit(_half_blacklist_cleared), "quarantine",
+         "is_blacklisted", "changed value"),
+    Case("blacklist_swapped", _edit(_blacklist_swapped), "quarantine", "is_blacklisted",
+         "changed value"),
     Case("has_card_cleared", _set("has_card", 0.0, 1.0), "quarantine", "has_card",
          "guarded column"),
     Case("everyone_verified", _set("real_name_verified", 1.0, 1.0), "quarantine",

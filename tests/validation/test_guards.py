@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,15 +43,38 @@ def test_a_guarded_flag_falling_to_zero_quarantines_though_it_is_no_feature():
     rules = _rules(guards=("blocked",))
     ref, batch = _frame(), _frame(seed=1)
     batch["blocked"] = 0.0
-    result = validate(batch, rules, month="2026-10", reference=ref)
+    result = validate(batch, _rules(guards=("blocked",), guard_limits=GuardLimits(keep_min=0.0)),
+                      month="2026-10", reference=ref)  # fmt: skip
     assert _checks(result) == {"guard_shares:blocked": "quarantine"}
     assert "1: 2." in result.failures[0].cause and "-> 0.00%" in result.failures[0].cause
+    followed = validate(batch, rules, month="2026-10", reference=ref)
+    assert _checks(followed) == {"guard_shares:blocked": "quarantine",
+                                 "guard_members:blocked": "quarantine"}  # fmt: skip
     unguarded = validate(batch, _rules(), month="2026-10", reference=ref)
     assert unguarded.outcome == "pass"  # without the guard nothing looks at it
 
 
+def test_a_guarded_flag_moved_to_other_people_quarantines_though_its_share_holds():
+    rules = _rules(guards=("blocked",))
+    ref = _frame()
+    batch = ref.assign(month="2026-10", age=ref["age"] + 1)
+    listed = batch.index[batch["blocked"] == 1.0]
+    batch.loc[listed, "blocked"] = 0.0
+    batch.loc[batch.index[batch["blocked"] == 0.0][: len(listed)], "blocked"] = 1.0
+    result = validate(batch, rules, month="2026-10", reference=ref)
+    [failure] = result.failures
+    assert (failure.check, failure.column, failure.severity) == (
+        "guard_members",
+        "blocked",
+        "quarantine",
+    )
+    kept = re.search(rf"1: ([0-9.]+)% of {len(listed)} still 1", failure.cause)
+    assert kept is not None and float(kept.group(1)) < 10.0, failure.cause
+
+
 def test_sampling_noise_alone_does_not_trip_a_guard():
-    rules = _rules(guards=("blocked", "age"))
+    """Two independent samples (different people behind each flag: members not followed)."""
+    rules = _rules(guards=("blocked", "age"), guard_limits=GuardLimits(keep_min=0.0))
     result = validate(_frame(seed=1), rules, month="2026-10", reference=_frame(seed=2))
     assert result.outcome == "pass", result.failures
 
@@ -136,3 +161,13 @@ def test_the_profile_keeps_hashes_not_ids():
     profile = ReferenceProfile.from_frame(_frame(), _rules())
     assert profile.ids is not None and profile.ids.dtype == np.uint64 and profile.ids.size == 2000
     assert profile.rows is not None and bool(np.all(np.diff(profile.rows.astype(float)) >= 0))
+
+
+def test_a_known_list_that_still_matches_passes_whatever_the_row_order():
+    ref = _frame()
+    batch = ref.assign(month="2026-10", age=ref["age"] + 1).sample(frac=1.0, random_state=3)
+    listed = ref["user_id"].iloc[::40].tolist()
+    result = validate(batch, _rules(), month="2026-10", reference=ref,
+                      known_ids={"suppression list": listed})  # fmt: skip
+    assert result.outcome == "pass", result.failures
+    assert result.stats["identity"]["suppression list_matched"] == 1.0
