@@ -85,3 +85,18 @@ def test_choice_prefers_the_smallest_list_error_within_the_auc_margin():
     assert ri.choose({"none": result(0.75, 0.02), "p": result(0.74, 0.0)}) == "none"
     assert ri.choose({"none": result(0.75, 0.01), "p": result(0.75, -0.01)}) == "none"
     assert ri.expected_roc_auc(np.array([0.1, 0.9]), np.array([0.0, 1.0])) == 1.0
+
+
+def test_synth_command_writes_the_label_history_world(tmp_path):
+    from typer.testing import CliRunner
+
+    from prospect.cli import app
+
+    args = ["synth", "--users", "2000", "--months", "1", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--accepted-labels-only"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(next(tmp_path.glob("subscribers_*.parquet")))
+    oracle = pd.read_parquet(next((tmp_path / "oracle").glob("oracle_*.parquet")))
+    assert 0.05 < frame["defaulted"].notna().mean() < 0.4
+    assert oracle["accepted"].sum() == frame["defaulted"].notna().sum()
+    assert oracle["p_default"].notna().all()
