@@ -100,3 +100,12 @@ def test_synth_command_writes_the_label_history_world(tmp_path):
     assert 0.05 < frame["defaulted"].notna().mean() < 0.4
     assert oracle["accepted"].sum() == frame["defaulted"].notna().sum()
     assert oracle["p_default"].notna().all()
+
+
+def test_nothing_to_infer_is_said_not_crashed(tmp_path):
+    write_months(tmp_path, 1500, 2, seed=4, label_history="accepted")
+    spec = load_spec("subscriber_5g")
+    data = load_training_data(tmp_path, spec)
+    test = data.test("month").assign(defaulted=0.0)  # every test row labelled: no prospects
+    section, chosen = ri.compare(data.train("month"), test, spec, TrainingConfig(), tmp_path)
+    assert not section["available"] and "0 prospects" in section["reason"] and chosen is None
