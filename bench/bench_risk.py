@@ -387,6 +387,10 @@ def main() -> None:
         action="store_true",
         help="skip the slow gmsc_derived ceiling blend (three tuned GBMs)",
     )
+    parser.add_argument("--datasets", nargs="+", default=["german", "gmsc", "gmsc_derived"],
+                        help="which of german, gmsc, gmsc_derived to run")  # fmt: skip
+    parser.add_argument("--skip-models", nargs="*", default=[],
+                        help="model names to leave out (e.g. challenger_free)")  # fmt: skip
     args = parser.parse_args()
     figures, details = [], {"folds": args.folds, "cv": "StratifiedKFold(5, shuffle, rs=0)"}
     loaders = (("german", load_german), ("gmsc", load_gmsc), ("gmsc_derived", load_gmsc_derived))
