@@ -194,12 +194,16 @@ def ks(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.max(tpr - fpr))
 
 
-def evaluate(name: str, loader, n_folds: int) -> tuple[list[dict], dict]:
+def evaluate(
+    name: str, loader, n_folds: int, skip: tuple[str, ...] | list[str] = ()
+) -> tuple[list[dict], dict]:
     X, y, specials = loader()
     categorical = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))[:n_folds]
     scores: dict[str, dict[str, list[float]]] = {}
     for model, make in models(specials, categorical, len(X)).items():
+        if model in skip:
+            continue
         rec = scores.setdefault(model, {"auc": [], "ks": [], "brier": [], "fit_s": []})
         for train, test in folds:
             start = time.perf_counter()
@@ -383,11 +387,17 @@ def main() -> None:
         action="store_true",
         help="skip the slow gmsc_derived ceiling blend (three tuned GBMs)",
     )
+    parser.add_argument("--datasets", nargs="+", default=["german", "gmsc", "gmsc_derived"],
+                        help="which of german, gmsc, gmsc_derived to run")  # fmt: skip
+    parser.add_argument("--skip-models", nargs="*", default=[],
+                        help="model names to leave out (e.g. challenger_free)")  # fmt: skip
     args = parser.parse_args()
     figures, details = [], {"folds": args.folds, "cv": "StratifiedKFold(5, shuffle, rs=0)"}
     loaders = (("german", load_german), ("gmsc", load_gmsc), ("gmsc_derived", load_gmsc_derived))
     for name, loader in loaders:
-        rows, scores = evaluate(name, loader, args.folds)
+        if name not in args.datasets:
+            continue
+        rows, scores = evaluate(name, loader, args.folds, args.skip_models)
         figures += rows
         details[name] = scores
     if not args.no_ceiling:

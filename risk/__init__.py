@@ -14,6 +14,7 @@ from risk.monitoring import (
 from risk.regression import ScoreRegressor
 from risk.scaling import PDOScaling
 from risk.scorecard import Scorecard
+from risk.stepwise_regression import StepwiseLogisticRegression
 from risk.woe_binner import WOEBinner
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Scorecard",
     "ScorecardError",
     "StabilityProfile",
+    "StepwiseLogisticRegression",
     "WOEBinner",
     "psi",
     "stability_report",

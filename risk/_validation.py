@@ -9,7 +9,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from sklearn.utils import ClassifierTags
 from sklearn.utils.multiclass import type_of_target
+
+
+class BinaryTargetMixin:
+    """scikit-learn tags of the risk estimators: a binary target (1 = the event) is required,
+    missing values are binned (not refused) and string columns are categories."""
+
+    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        if tags.classifier_tags is None:
+            tags.classifier_tags = ClassifierTags()
+        tags.classifier_tags.multi_class = False
+        return tags
 
 
 def as_frame(X: object) -> pd.DataFrame:

@@ -14,18 +14,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 from xgboost import XGBClassifier
 
-from risk._validation import as_frame, binary_target
+from risk._validation import BinaryTargetMixin, as_frame, binary_target
 from risk.trend_consistency import trend_consistency
 from risk.woe_binner import WOEBinner
 
 CONSTRAINT = {"ascending": 1, "descending": -1}
 
 
-class Challenger(ClassifierMixin, BaseEstimator):
+class Challenger(BinaryTargetMixin, ClassifierMixin, BaseEstimator):
     """Monotone-constrained XGBoost PD model, reported beside the scorecard.
 
     Parameters
@@ -107,17 +106,6 @@ class Challenger(ClassifierMixin, BaseEstimator):
         self.booster_.fit(self._matrix(frame), target)
         self.classes_ = np.array([0, 1])
         return self
-
-    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
-        """Binary target only (1 = the event); missing values are binned, not refused."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.target_tags.required = True
-        if tags.classifier_tags is None:
-            tags.classifier_tags = ClassifierTags()
-        tags.classifier_tags.multi_class = False
-        return tags
 
     def _constraint(self, feature: str, trend: str) -> int:
         if feature in self.binner_.categorical_:

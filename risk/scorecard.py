@@ -19,11 +19,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from risk import export, grades, reasons
-from risk._validation import as_frame, binary_target
+from risk._validation import BinaryTargetMixin, as_frame, binary_target
 from risk.coding import CODINGS, bin_coefficients, design_matrix, event_rates
 from risk.exceptions import ScorecardError
 from risk.feature_bins import FeatureBins
@@ -37,7 +36,7 @@ OTHER = "other"
 MONOTONE_TOLERANCE = 1e-9  # points; rounding noise of the cumulative sums
 
 
-class Scorecard(ClassifierMixin, BaseEstimator):
+class Scorecard(BinaryTargetMixin, ClassifierMixin, BaseEstimator):
     """Points scorecard with reason codes, dimension sub-scores and A-E grades.
 
     Parameters
@@ -180,17 +179,6 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                     "reference_points": self.reference_points_[feature],
                 })  # fmt: skip
         return pd.DataFrame(rows)
-
-    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
-        """Binary target only (1 = the event); missing values are binned, not refused."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.target_tags.required = True
-        if tags.classifier_tags is None:
-            tags.classifier_tags = ClassifierTags()
-        tags.classifier_tags.multi_class = False
-        return tags
 
     # --- the one scoring path -----------------------------------------------------------
 

@@ -29,11 +29,11 @@ class StepwiseLogisticRegression(ClassifierMixin, BaseEstimator):
         Inverse L2 penalty strength, as in scikit-learn's ``LogisticRegression``.
     max_iter : int, default=2000
         L-BFGS-B iterations.
-    tol : float, default=1e-5
-        Projected-gradient tolerance of L-BFGS-B.
+    tol : float, default=1e-7
+        Projected-gradient tolerance of L-BFGS-B on the objective per unit of weight.
     """
 
-    def __init__(self, *, C: float = 1.0, max_iter: int = 2000, tol: float = 1e-5) -> None:
+    def __init__(self, *, C: float = 1.0, max_iter: int = 2000, tol: float = 1e-7) -> None:
         self.C = C
         self.max_iter = max_iter
         self.tol = tol
@@ -101,8 +101,11 @@ def _solve(
         value = np.sum(w * (np.maximum(z, 0) + log1p(np.exp(-np.abs(z))) - y * z))
         resid = w * (expit(z) - y)
         grad = np.append(C * np.asarray(X.T @ resid).ravel() + coef, C * resid.sum())
-        return float(C * value + 0.5 * coef @ coef), grad
+        # divided by the total weight: the same minimiser, and ``tol`` no longer scales
+        # with the number of rows
+        return float(C * value + 0.5 * coef @ coef) / scale, grad / scale
 
+    scale = max(float(w.sum()), 1.0)
     bounds = [(None, 0.0)] * n_features + [(None, None)]
     result = optimize.minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds,
                                options={"maxiter": max_iter, "gtol": tol})  # fmt: skip

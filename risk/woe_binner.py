@@ -9,17 +9,22 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
-from risk._validation import as_frame, binary_target, check_width, require_columns
+from risk._validation import (
+    BinaryTargetMixin,
+    as_frame,
+    binary_target,
+    check_width,
+    require_columns,
+)
 from risk.binning import TRENDS
 from risk.feature_bins import FeatureBins, SolverOptions, fit_categorical, fit_numeric
 
 logger = logging.getLogger(__name__)
 
 
-class WOEBinner(TransformerMixin, BaseEstimator):
+class WOEBinner(BinaryTargetMixin, TransformerMixin, BaseEstimator):
     """Bin each feature for a binary target and replace values by their bin's WOE.
 
     Parameters
@@ -156,17 +161,6 @@ class WOEBinner(TransformerMixin, BaseEstimator):
         if feature not in self.bins_:
             raise ValueError(f"feature must be one of the binned features; got {feature!r}.")
         return self.bins_[feature].table()
-
-    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn's Tags type
-        """Binary target only (1 = the event); missing values are binned, not refused."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.target_tags.required = True
-        if tags.classifier_tags is None:
-            tags.classifier_tags = ClassifierTags()
-        tags.classifier_tags.multi_class = False
-        return tags
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         check_is_fitted(self, "bins_")

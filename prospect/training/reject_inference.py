@@ -156,6 +156,12 @@ def compare(
     X_acc = train.loc[accepted, features]
     y_acc = train.loc[accepted, config.risk_label].to_numpy(float)
     rejects = train.loc[~accepted, features]
+    if len(rejects) == 0 or prospects.sum() < 2 or len(np.unique(y_acc)) < 2:
+        reason = (
+            f"{len(rejects)} rejected training rows, {int(prospects.sum())} prospects and "
+            f"{len(np.unique(y_acc))} default class(es) among the accepted: nothing to infer"
+        )
+        return {"available": False, "reason": reason}, None
     models = {NONE: build_scorecard(spec, n_grades=config.n_grades).fit(X_acc, y_acc)}
     for name, inflation in INFLATIONS.items():
         y_rej = parcel(models[NONE], X_acc, y_acc, rejects, inflation, config.seed)

@@ -85,3 +85,27 @@ def test_choice_prefers_the_smallest_list_error_within_the_auc_margin():
     assert ri.choose({"none": result(0.75, 0.02), "p": result(0.74, 0.0)}) == "none"
     assert ri.choose({"none": result(0.75, 0.01), "p": result(0.75, -0.01)}) == "none"
     assert ri.expected_roc_auc(np.array([0.1, 0.9]), np.array([0.0, 1.0])) == 1.0
+
+
+def test_synth_command_writes_the_label_history_world(tmp_path):
+    from typer.testing import CliRunner
+
+    from prospect.cli import app
+
+    args = ["synth", "--users", "2000", "--months", "1", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--accepted-labels-only"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(next(tmp_path.glob("subscribers_*.parquet")))
+    oracle = pd.read_parquet(next((tmp_path / "oracle").glob("oracle_*.parquet")))
+    assert 0.05 < frame["defaulted"].notna().mean() < 0.4
+    assert oracle["accepted"].sum() == frame["defaulted"].notna().sum()
+    assert oracle["p_default"].notna().all()
+
+
+def test_nothing_to_infer_is_said_not_crashed(tmp_path):
+    write_months(tmp_path, 1500, 2, seed=4, label_history="accepted")
+    spec = load_spec("subscriber_5g")
+    data = load_training_data(tmp_path, spec)
+    test = data.test("month").assign(defaulted=0.0)  # every test row labelled: no prospects
+    section, chosen = ri.compare(data.train("month"), test, spec, TrainingConfig(), tmp_path)
+    assert not section["available"] and "0 prospects" in section["reason"] and chosen is None

@@ -59,3 +59,20 @@ def test_stability_profile_bins_the_score_and_the_features_the_scorecard_uses(fi
               for part in (second.iloc[:1500], second.iloc[1500:])]  # fmt: skip
     assert sum_counts(halves) == counts and sum(counts["score"]) == len(second)
     assert profile.report(counts).set_index("variable").loc["score", "status"] == "stable"
+
+
+def test_score_frame_for_a_spec_without_dimensions(fitted):
+    card, spec, first, month = fitted
+    flat = spec.model_copy(update={"columns": [c.model_copy(update={"dimension": None})
+                                               for c in spec.columns]})  # fmt: skip
+    assert flat.dimensions() == {}
+    plain = riskmodel.fit_scorecard(first, flat)
+    out = riskmodel.score_frame(plain, month, flat, labels={"age": "Age of the subscriber"})
+    assert [c for c in out.columns if c.startswith("points_")] == ["points_base"]
+    assert out["score_points"].to_numpy() == pytest.approx(
+        plain.points(month[flat.feature_columns])
+    )
+    texts = [t for reasons in out["reasons"] for t in reasons]
+    assert (
+        any(t.startswith("Age of the subscriber: ") for t in texts) or "age" not in plain.selected_
+    )
