@@ -22,6 +22,7 @@ from rich.table import Table
 from prospect.cli.app import app, console, fail
 from prospect.exceptions import ProspectError
 from prospect.pipeline import RunResult, RunState, get_state, result_of, run_month
+from prospect.pipeline.scoring import check_run_spec
 from prospect.pipeline.stability import report_paths
 from prospect.pipeline.state import run_session
 from prospect.settings import get_settings
@@ -52,10 +53,15 @@ def run(
         "--wait): the whole demo on the embedded SQLite broker, no server needed.",
     ),
     timeout: float = typer.Option(1800, "--timeout", help="Seconds --wait waits at most."),
+    spec: str | None = typer.Option(
+        None, "--spec", help="Spec the batch follows (checked against the promoted model's)."
+    ),
 ) -> None:
     """Run the month: gate, personas, propensity, risk, selection, draft campaign."""
     settings = get_settings()
     try:
+        if spec is not None:
+            check_run_spec(settings, spec)
         if inline:
             result = run_month(
                 batch or _landing(month),
