@@ -31,6 +31,7 @@ from prospect.cli.app import (
 )
 from prospect.exceptions import ProspectError
 from prospect.pipeline import RunResult, RunState, execute, get_state, plan_month, result_of
+from prospect.pipeline.scoring import check_run_spec
 from prospect.pipeline.stability import report_paths
 from prospect.pipeline.state import run_session
 from prospect.settings import get_settings
@@ -61,9 +62,14 @@ def run(
         "--wait): the whole demo on the embedded SQLite broker, no server needed.",
     ),
     timeout: float = typer.Option(1800, "--timeout", help="Seconds --wait waits at most."),
+    spec: str | None = typer.Option(
+        None, "--spec", help="Spec the batch follows (checked against the promoted model's)."
+    ),
 ) -> None:
     """Run the month: gate, personas, propensity, risk, selection, draft campaign."""
     with operational_errors():
+        if spec is not None:
+            check_run_spec(get_settings(), spec)
         if inline:
             _show(_run_inline(month, batch, config, partitions or 1))
             return

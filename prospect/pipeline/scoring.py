@@ -13,6 +13,7 @@ from typing import Protocol
 import pandas as pd
 
 from prospect import registry
+from prospect.exceptions import SpecError
 from prospect.settings import Settings
 from prospect.spec import DatasetSpec, load_spec
 from prospect.targeting.eligibility import OPT_OUT_COLUMN
@@ -58,6 +59,22 @@ def run_spec(scorer: Scorer, fallback: str) -> DatasetSpec:
     (the plan's spec name) only for a scorer that records none."""
     spec = getattr(scorer, "spec", None)
     return spec if isinstance(spec, DatasetSpec) else load_spec(fallback)
+
+
+def check_run_spec(settings: Settings, spec: str) -> None:
+    """Refuse to run with ``spec`` (a built-in name or YAML path) unless it is the spec the
+    promoted bundle was trained on: a run reads its batch with the bundle's spec, so another
+    spec means the batch and the model do not belong together."""
+    wanted = load_spec(spec)
+    version = active_model_version(settings)
+    recorded = run_spec(load_scorer(settings, version), wanted.name)
+    if wanted != recorded:
+        differs = "is another table" if wanted.name != recorded.name else "was edited since"
+        raise SpecError(
+            f"--spec {spec} (spec {wanted.name!r}) {differs}: the promoted model {version} "
+            f"was trained on spec {recorded.name!r}, which a run reads its batch with; train "
+            f"and promote a model on this spec first (prospect train --spec {spec} --promote)."
+        )
 
 
 def scored_frame(scorer: Scorer, frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:

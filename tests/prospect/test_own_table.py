@@ -158,7 +158,8 @@ def _from_csv_to_approved_list(table: OwnTable, settings) -> dict:
         "train", "--data", str(table.train_dir), "--spec", str(table.spec),
         "--folds", "1", "--personas", "3", "--promote",
     )  # fmt: skip
-    ran = _invoke("run", "--month", table.month, "--batch", str(table.batch), "--inline")
+    ran = _invoke("run", "--month", table.month, "--batch", str(table.batch), "--inline",
+                  "--spec", str(table.spec))  # fmt: skip
     from prospect.store import Campaign, make_engine, session_scope
 
     engine = make_engine(settings.db_url)
@@ -202,6 +203,11 @@ def test_a_gbk_table_with_chinese_headers_goes_from_csv_to_an_approved_list(gbk_
     assert (listed["已持卡"] == "否").all() and (listed["年龄"].astype(int) >= 18).all()
     exclusions = got["summary"]["exclusions"]
     assert exclusions["under_age"] == 5 and exclusions["existing_cardholder"] > 0
+    args = ["run", "--month", "2026-05", "--batch", str(gbk_table.batch), "--inline"]
+    other = CliRunner().invoke(cli, [*args, "--spec", "subscriber_5g"])
+    assert other.exit_code == 2
+    said = " ".join(other.output.split())  # the error wraps at the terminal's width
+    assert "the promoted model" in said and "trained on spec 'card_customers'" in said
 
 
 @pytest.mark.datasets
