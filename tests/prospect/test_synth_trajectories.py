@@ -84,3 +84,22 @@ def test_a_world_without_drift_or_shocks_keeps_signals_and_hazard_flat():
 def test_bad_config_is_refused():
     with pytest.raises(ValueError, match="shock_rate must be in"):
         list(generate_cardholder_months(100, 1, config=TrajectoryConfig(shock_rate=2.0)))
+
+
+def test_stress_reaches_the_hazard_lag_months_after_the_signals():
+    steady = TrajectoryConfig(drift_share=1.0, drift_low=0.3, drift_high=0.3, shock_rate=0.0,
+                              lag=2, hazard_slope=1.3)  # fmt: skip
+    months = list(generate_cardholder_months(3000, 4, seed=8, config=steady))
+    first = set(months[0][1]["user_id"])
+    events = pd.concat([e for _, e in months])
+    hazard = events.pivot(index="user_id", columns="month", values="hazard")
+    hazard = hazard.loc[sorted(first)].dropna()
+    cols = list(hazard.columns)
+    # Stress 0.3, 0.6, 0.9, ... shows in the signals at once, in the hazard two months later.
+    np.testing.assert_allclose(hazard[cols[1]], hazard[cols[0]])
+    np.testing.assert_allclose(hazard[cols[2]], np.minimum(0.9, hazard[cols[0]] * np.exp(0.39)))
+    np.testing.assert_allclose(hazard[cols[3]], np.minimum(0.9, hazard[cols[0]] * np.exp(0.78)))
+    plain = next(iter(generate_months(3000, 4, seed=8))).frame.set_index("user_id")
+    moved = months[0][0].frame.set_index("user_id").loc[sorted(first)]
+    surged = moved["app_finance_count"] > plain.loc[moved.index, "app_finance_count"]
+    assert surged.mean() > 0.5  # the signals moved in the very first month
