@@ -19,7 +19,7 @@ from sklearn.utils.estimator_checks import (
 )
 from sklift.metrics import qini_auc_score
 
-from prospect.model.uplift import DEFAULT_LEARNERS, LEARNERS, UpliftModel
+from prospect.model.uplift import DEFAULT_LEARNERS, LEARNERS, UpliftModel, _choose
 from prospect.model.uplift_metrics import qini_coefficient, qini_curve
 
 FAST = {"n_estimators": 60, "learning_rate": 0.15, "cv": 2, "n_jobs": 1}
@@ -181,3 +181,16 @@ def test_qini_matches_scikit_uplift_and_orders_rankings():
         qini_coefficient(y, score, np.ones(600))
     with pytest.raises(ValueError, match="differ in length"):
         qini_coefficient(y, score[:-1], t)
+
+
+def test_choice_prefers_the_simplest_learner_within_noise():
+    rng = np.random.default_rng(9)
+    y, t = rng.integers(0, 2, 3_000).astype(float), rng.integers(0, 2, 3_000).astype(float)
+    noise_b, noise_a = rng.normal(size=3_000), rng.normal(size=3_000)
+    learners = ["proportional", "two_model"]
+    qini, chosen = _choose({"proportional": noise_a, "two_model": noise_b}, y, t, learners, 0)
+    assert qini["two_model"] > qini["proportional"]  # the complex one is luckier...
+    assert chosen == "proportional"  # ...but not by more than its noise
+    perfect = y * t - y * (1 - t)
+    qini, chosen = _choose({"proportional": noise_a, "two_model": perfect}, y, t, learners, 0)
+    assert chosen == "two_model"
