@@ -100,7 +100,7 @@ def table_rules(spec: DatasetSpec, **overrides: Any) -> TableRules:
                          psi=guards.psi, keep_min=guards.keep_min,
                          keep_min_group=guards.keep_min_group)  # fmt: skip
     identity = IdentityBand(**guards.identity.model_dump())
-    settings = {"guards": tuple(guards.columns), "guard_limits": limits,
+    settings = {"guards": tuple(spec.guarded_columns), "guard_limits": limits,
                 "formats": dict(guards.formats), "identity": identity, **overrides}  # fmt: skip
     return TableRules(
         columns=tuple(column_rule(c) for c in spec.columns), id_column=spec.id_column,

@@ -356,6 +356,15 @@ class DatasetSpec(BaseModel):
         return self.eligibility.opt_out_key or self.id_column
 
     @cached_property
+    def guarded_columns(self) -> list[str]:
+        """Columns the gate holds to the reference month whatever their ``feature`` setting:
+        those ``guards`` names, the id, the opt-out key and every column an eligibility rule
+        reads (a rule's column is a promise to people, so it is guarded by construction)."""
+        wanted = {*self.guards.columns, self.id_column, self.opt_out_key,
+                  *self.eligibility_columns}  # fmt: skip
+        return [c.name for c in self.columns if c.name in wanted]
+
+    @cached_property
     def eligibility_columns(self) -> list[str]:
         """Columns the eligibility rules read, in spec order."""
         used = set().union(*(r.expression.names for r in self.eligibility.rules))

@@ -217,3 +217,35 @@ def test_the_scored_frame_carries_what_the_rules_read_and_the_opt_out_key(tmp_pa
     assert scored["user_id"].tolist() == ["a", "b"]
     assert scored["opt_out_key"].tolist() == ["139", "138"]
     assert scored["member"].tolist() == [1.0, 0.0] and "age" not in scored.columns
+
+
+def test_every_column_an_eligibility_rule_reads_is_guarded_by_the_gate(tmp_path):
+    """A rule's column is a promise to people: clearing it in a batch quarantines, even when
+    the spec's ``guards`` section forgets it and the column is no model feature."""
+    from prospect.quality import table_rules
+    from validation import validate
+
+    spec = spec_of(tmp_path, "eligibility:\n  opt_out_key: phone\n  rules:\n"
+                   "    - {name: member_already, require: 'member == 0'}\n")  # fmt: skip
+    assert spec.guards.columns == []
+    assert spec.guarded_columns == ["cid", "phone", "member"]
+    rng = np.random.default_rng(0)
+    n = 3000
+
+    def month(label: str, member_share: float) -> pd.DataFrame:
+        return pd.DataFrame({
+            "cid": [f"C{i:06d}" for i in range(n)], "month": label,
+            "phone": [f"1390000{i:04d}" for i in range(n)], "age": rng.integers(20, 70, n).astype(float),
+            "income": rng.gamma(2.0, 2000.0, n), "late": rng.integers(0, 3, n).astype(float),
+            "tier": rng.choice(["gold", "basic"], n),
+            "member": (np.arange(n) % 100 < member_share * 100).astype(float),  # same people
+        })  # fmt: skip
+
+    reference = month("2026-09", 0.2)
+    held = validate(month("2026-10", 0.2), table_rules(spec), month="2026-10",
+                    reference=reference)  # fmt: skip
+    assert held.outcome != "quarantine"
+    cleared = validate(month("2026-10", 0.0), table_rules(spec), month="2026-10",
+                       reference=reference)  # fmt: skip
+    assert cleared.outcome == "quarantine"
+    assert any(f.column == "member" and f.check.startswith("guard") for f in cleared.failures)
