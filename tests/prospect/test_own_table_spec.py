@@ -235,7 +235,8 @@ def test_every_column_an_eligibility_rule_reads_is_guarded_by_the_gate(tmp_path)
     def month(label: str, member_share: float) -> pd.DataFrame:
         return pd.DataFrame({
             "cid": [f"C{i:06d}" for i in range(n)], "month": label,
-            "phone": [f"1390000{i:04d}" for i in range(n)], "age": rng.integers(20, 70, n).astype(float),
+            "phone": [f"1390000{i:04d}" for i in range(n)],
+            "age": rng.integers(20, 70, n).astype(float),
             "income": rng.gamma(2.0, 2000.0, n), "late": rng.integers(0, 3, n).astype(float),
             "tier": rng.choice(["gold", "basic"], n),
             "member": (np.arange(n) % 100 < member_share * 100).astype(float),  # same people
