@@ -142,6 +142,7 @@ def compare(
 ) -> tuple[dict[str, Any], Scorecard | None]:  # fmt: skip
     """The card's ``reject_inference`` section, and the chosen scorecard when the data's own
     labels are selected (None otherwise: the bundle keeps its scorecard)."""
+    config = config.resolved(spec)  # label names from the spec where the config names none
     observed = bool(train[config.risk_label].isna().any())
     train_truth, test_truth = _truth(train, spec, data_dir), _truth(test, spec, data_dir)
     if test_truth is None or (train_truth is None and not observed):

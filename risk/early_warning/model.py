@@ -147,7 +147,7 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
                             "pd": self.estimator_.predict_proba(features)[:, 1]})  # fmt: skip
         if n_reasons and hasattr(self.estimator_, "reason_codes") and len(out):
             codes = self.estimator_.reason_codes(features, n=n_reasons,
-                                                 descriptions=self.descriptions_)  # fmt: skip
+                                                 labels=self.descriptions_)  # fmt: skip
             out = pd.concat([out, codes.reset_index(drop=True)], axis=1)
         return out
 
@@ -161,7 +161,7 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
                 f"got {type(self.estimator_).__name__}."
             )
         features = self.transform(X, month)
-        return self.estimator_.reason_codes(features, n=n, descriptions=self.descriptions_)
+        return self.estimator_.reason_codes(features, n=n, labels=self.descriptions_)
 
     # -- checks and plumbing ---------------------------------------------------------------
 

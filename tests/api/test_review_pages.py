@@ -486,7 +486,7 @@ def test_expected_defaults_on_the_page_match_a_hand_computed_value(client, seede
         "user_id": ["a", "b", "c", "d"], "rank": [1, 2, 3, 4],
         "p_demand": [0.5, 0.4, 0.2, 0.9], "pd": [0.1, 0.05, 0.2, 0.3],
         "score_points": [600.0, 610.0, 590.0, 580.0], "expected_value": [1.0, 2.0, 3.0, 4.0],
-        "is_control": [False, False, False, True], "persona_name": ["x", "x", "y", "y"],
+        "is_control": [False, False, False, True], "persona": ["x", "x", "y", "y"],
     })  # fmt: skip
     hand = 0.5 * 0.1 + 0.4 * 0.05 + 0.2 * 0.2  # 0.11; d is control
     summary = campaign_summary(targets, load_campaign_config(), exclusions={}, n_scored=10,
