@@ -114,7 +114,7 @@ def demo(
         fail(exc)
     try:
         run(month=newest, batch=None, config=DEMO_CONFIG, wait=True, inline=False,
-            partitions=partitions, spawn_worker=True, timeout=900)  # fmt: skip
+            partitions=partitions, spawn_worker=True, timeout=900, spec=None)  # fmt: skip
     except typer.Exit as exc:
         if exc.exit_code:
             raise
