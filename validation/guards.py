@@ -60,22 +60,30 @@ def guard_members(
 
 
 def _kept_failures(
-    df: pd.DataFrame, name: str, id_hashes: np.ndarray, groups: dict[Any, np.ndarray],
-    rules: TableRules,
+    df: pd.DataFrame, name: str, order: np.ndarray, sorted_ids: np.ndarray,
+    groups: dict[Any, np.ndarray], rules: TableRules,
 ) -> list[Failure]:  # fmt: skip
     """Subscribers of both months who changed value: a blacklisted subscriber still here
-    must still be blacklisted (a share can hold steady while the people behind it change)."""
-    limits, values = rules.guard_limits, df[name]
-    everyone = np.sort(id_hashes[values.notna().to_numpy()])
+    must still be blacklisted (a share can hold steady while the people behind it change).
+
+    ``sorted_ids`` are the batch's id hashes sorted once by ``order``: each reference group
+    (already sorted) is looked up by one ``searchsorted``, no set intersections."""
+    limits = rules.guard_limits
+    codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
+    code_of = {value: code for code, value in enumerate(uniques.tolist())}
+    sorted_codes = codes[order]
     moved = []
     for value, before in groups.items():
-        stayed = np.intersect1d(before, everyone, assume_unique=True)
-        if stayed.size < limits.keep_min_group:
+        if sorted_ids.size == 0 or before.size == 0:
             continue
-        same = np.sort(id_hashes[(values == value).to_numpy()])
-        kept = np.intersect1d(stayed, same, assume_unique=True).size / stayed.size
+        pos = np.searchsorted(sorted_ids, before).clip(max=sorted_ids.size - 1)
+        now = sorted_codes[pos[sorted_ids[pos] == before]]
+        stayed = int(np.count_nonzero(now >= 0))
+        if stayed < limits.keep_min_group:
+            continue
+        kept = int(np.count_nonzero(now == code_of.get(value, -2))) / stayed
         if kept < limits.keep_min:
-            moved.append(f"{_label(value)}: {kept:.1%} of {stayed.size} still {_label(value)}")
+            moved.append(f"{_label(value)}: {kept:.1%} of {stayed} still {_label(value)}")
     if not moved:
         return []
     return [Failure(
@@ -93,11 +101,13 @@ def guard_failures(
     (``id_hashes``: the batch's per-row id hashes, to follow subscribers across months)."""
     failures: list[Failure] = []
     limits = rules.guard_limits
+    order = None if id_hashes is None else np.argsort(id_hashes)
+    sorted_ids = None if id_hashes is None or order is None else id_hashes[order]
     for name in rules.guards:
         if name not in df.columns or name not in profile.missing:
             continue
-        if id_hashes is not None and name in profile.members:
-            failures += _kept_failures(df, name, id_hashes, profile.members[name], rules)
+        if order is not None and sorted_ids is not None and name in profile.members:
+            failures += _kept_failures(df, name, order, sorted_ids, profile.members[name], rules)
         rise = missing[name] - profile.missing[name]
         if rise > limits.missing_rise:
             failures.append(Failure(
