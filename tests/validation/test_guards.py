@@ -171,3 +171,14 @@ def test_a_known_list_that_still_matches_passes_whatever_the_row_order():
                       known_ids={"suppression list": listed})  # fmt: skip
     assert result.outcome == "pass", result.failures
     assert result.stats["identity"]["suppression list_matched"] == 1.0
+
+
+def test_members_whose_guarded_value_went_missing_are_left_to_the_missing_share_guard():
+    ref = _frame()
+    batch = ref.assign(month="2026-10", age=ref["age"] + 1)
+    listed = batch.index[batch["blocked"] == 1.0]
+    batch.loc[listed[: len(listed) // 2], "blocked"] = np.nan  # the rest stay blocked
+    limits = GuardLimits(missing_rise=1.0, share_absolute=1.0)
+    result = validate(batch, _rules(guards=("blocked",), guard_limits=limits), month="2026-10",
+                      reference=ref)  # fmt: skip
+    assert "guard_members:blocked" not in _checks(result)
