@@ -60,22 +60,30 @@ def guard_members(
 
 
 def _kept_failures(
-    df: pd.DataFrame, name: str, id_hashes: np.ndarray, groups: dict[Any, np.ndarray],
-    rules: TableRules,
+    df: pd.DataFrame, name: str, order: np.ndarray, sorted_ids: np.ndarray,
+    groups: dict[Any, np.ndarray], rules: TableRules,
 ) -> list[Failure]:  # fmt: skip
     """Subscribers of both months who changed value: a blacklisted subscriber still here
-    must still be blacklisted (a share can hold steady while the people behind it change)."""
-    limits, values = rules.guard_limits, df[name]
-    everyone = np.sort(id_hashes[values.notna().to_numpy()])
+    must still be blacklisted (a share can hold steady while the people behind it change).
+
+    ``sorted_ids`` are the batch's id hashes sorted once by ``order``: each reference group
+    (already sorted) is looked up by one ``searchsorted``, no set intersections."""
+    limits = rules.guard_limits
+    codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
+    code_of = {value: code for code, value in enumerate(uniques.tolist())}
+    sorted_codes = codes[order]
     moved = []
     for value, before in groups.items():
-        stayed = np.intersect1d(before, everyone, assume_unique=True)
-        if stayed.size < limits.keep_min_group:
+        if sorted_ids.size == 0 or before.size == 0:
             continue
-        same = np.sort(id_hashes[(values == value).to_numpy()])
-        kept = np.intersect1d(stayed, same, assume_unique=True).size / stayed.size
+        pos = np.searchsorted(sorted_ids, before).clip(max=sorted_ids.size - 1)
+        now = sorted_codes[pos[sorted_ids[pos] == before]]
+        stayed = int(np.count_nonzero(now >= 0))
+        if stayed < limits.keep_min_group:
+            continue
+        kept = int(np.count_nonzero(now == code_of.get(value, -2))) / stayed
         if kept < limits.keep_min:
-            moved.append(f"{_label(value)}: {kept:.1%} of {stayed.size} still {_label(value)}")
+            moved.append(f"{_label(value)}: {kept:.1%} of {stayed} still {_label(value)}")
     if not moved:
         return []
     return [Failure(
@@ -93,11 +101,13 @@ def guard_failures(
     (``id_hashes``: the batch's per-row id hashes, to follow subscribers across months)."""
     failures: list[Failure] = []
     limits = rules.guard_limits
+    order = None if id_hashes is None else np.argsort(id_hashes)
+    sorted_ids = None if id_hashes is None or order is None else id_hashes[order]
     for name in rules.guards:
         if name not in df.columns or name not in profile.missing:
             continue
-        if id_hashes is not None and name in profile.members:
-            failures += _kept_failures(df, name, id_hashes, profile.members[name], rules)
+        if order is not None and sorted_ids is not None and name in profile.members:
+            failures += _kept_failures(df, name, order, sorted_ids, profile.members[name], rules)
         rise = missing[name] - profile.missing[name]
         if rise > limits.missing_rise:
             failures.append(Failure(
@@ -176,6 +186,8 @@ def _format_failure(
         text = pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         return None  # not all text: the type expectation reports it
+    if _all_fixed_width_match(text, pattern):
+        return None
     good = pc.fill_null(pc.match_substring_regex(text, f"^(?:{pattern})$"), True)
     if pc.all(good).as_py():
         return None
@@ -189,6 +201,46 @@ def _format_failure(
         f"values not in the declared format {pattern} (shapes seen: {', '.join(shapes)})",
         shapes, int(rows.size), share, examples,
     )  # fmt: skip
+
+
+_TOKEN = re.compile(r"(\\d|\[[A-Za-z0-9-]+\]|[A-Za-z0-9])(?:\{([0-9]+)\})?")
+
+
+def _position_tables(pattern: str) -> list[np.ndarray] | None:
+    """Per character position, which ASCII bytes a fixed-width pattern of literals, classes
+    and ``{n}`` repeats (``1[3-9][0-9]{9}``) allows; None for any other pattern."""
+    tables: list[np.ndarray] = []
+    at = 0
+    while at < len(pattern):
+        token = _TOKEN.match(pattern, at)
+        if token is None:
+            return None
+        allowed = np.zeros(256, dtype=bool)
+        atom = "[0-9]" if token.group(1) == "\\d" else token.group(1)
+        body = atom[1:-1] if atom.startswith("[") else atom
+        for start, end in re.findall(r"(.)(?:-(.))?", body):
+            allowed[ord(start) : ord(end or start) + 1] = True
+        tables += [allowed] * int(token.group(2) or 1)
+        at = token.end()
+    return tables or None
+
+
+def _all_fixed_width_match(text: pa.Array, pattern: str) -> bool:
+    """True when every value is present and matches a fixed-width pattern, decided on the
+    Arrow bytes by one table look-up per position (a regex per value costs ~10x more);
+    False means "not decided": the regex then judges every value."""
+    tables = _position_tables(pattern)
+    if tables is None or text.null_count or len(text) == 0 or not isinstance(text, pa.StringArray):
+        return False
+    width = len(tables)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[
+        text.offset : text.offset + len(text) + 1
+    ]
+    if offsets[-1] - offsets[0] != width * len(text) or np.any(np.diff(offsets) != width):
+        return False
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    grid = data.reshape(len(text), width)
+    return all(bool(table[grid[:, i]].all()) for i, table in enumerate(tables))
 
 
 def _shape(value: str) -> str:

@@ -6,10 +6,12 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from tests.validation.conftest import small_frame
 from validation import ColumnRule, GuardLimits, ReferenceProfile, TableRules, validate
+from validation.guards import _all_fixed_width_match, _position_tables
 from validation.stability_index import PSI_FAIL, PSI_WARN, psi, psi_band
 
 
@@ -171,3 +173,40 @@ def test_a_known_list_that_still_matches_passes_whatever_the_row_order():
                       known_ids={"suppression list": listed})  # fmt: skip
     assert result.outcome == "pass", result.failures
     assert result.stats["identity"]["suppression list_matched"] == 1.0
+
+
+def test_members_whose_guarded_value_went_missing_are_left_to_the_missing_share_guard():
+    ref = _frame()
+    batch = ref.assign(month="2026-10", age=ref["age"] + 1)
+    listed = batch.index[batch["blocked"] == 1.0]
+    batch.loc[listed[: len(listed) // 2], "blocked"] = np.nan  # the rest stay blocked
+    limits = GuardLimits(missing_rise=1.0, share_absolute=1.0)
+    result = validate(batch, _rules(guards=("blocked",), guard_limits=limits), month="2026-10",
+                      reference=ref)  # fmt: skip
+    assert "guard_members:blocked" not in _checks(result)
+
+
+@pytest.mark.parametrize(
+    ("values", "decided"),
+    [
+        (["13800000000", "19999999999"], True),
+        (["13800000000", "12999999999"], False),  # wrong second digit, same width
+        (["13800000000", "1380000000"], False),  # short value
+        (["13800000000", None], False),  # missing values go to the regex
+        (["13800000000", "1380000000٣"], False),  # a non-ASCII digit
+    ],
+)
+def test_the_fixed_width_format_shortcut_accepts_only_what_the_regex_accepts(values, decided):
+    text = pa.array(values, type=pa.string())
+    assert _all_fixed_width_match(text, "1[3-9][0-9]{9}") is decided
+    assert _all_fixed_width_match(text, "1[3-9][0-9]{9}|x") is False  # not fixed width
+
+
+def test_the_fixed_width_shortcut_reads_the_same_classes_as_the_regex():
+    assert [
+        bytes(np.flatnonzero(t).tolist()).decode() for t in _position_tables(r"[-a]\d[a-c-]")
+    ] == [
+        "-a",
+        "0123456789",
+        "-abc",
+    ]
