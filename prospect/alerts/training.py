@@ -33,9 +33,10 @@ def train_early_warning(
 ) -> EarlyWarningModel:  # fmt: skip
     """Fit on ``panel`` (``user_id``, ``month``, indicators, 0/1 ``default_column``) and save."""
     chosen = indicators or [c for c in spec_indicators() if c in panel.columns]
+    words = {c.name: c.readable for c in load_spec("subscriber_5g").columns}  # as the scorecard
     model = EarlyWarningModel(id_column="user_id", month_column="month", indicators=chosen,
                               default_column=default_column, horizon=horizon,
-                              random_state=seed)  # fmt: skip
+                              random_state=seed, indicator_labels=words)  # fmt: skip
     model.fit(panel)
     save_model(settings, model, {"source": source, "rows": len(panel), "horizon": horizon,
                                  "training_rows": model.n_training_rows_,

@@ -11,7 +11,7 @@ later month.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -64,16 +64,22 @@ def binary_indicators(frame: pd.DataFrame, indicators: Sequence[str]) -> list[st
 
 
 def feature_names(
-    indicators: Sequence[str], binary: Sequence[str], window: int, baseline: int
+    indicators: Sequence[str],
+    binary: Sequence[str],
+    window: int,
+    baseline: int,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
-    """Feature columns in order, and each one's description in words (for reason codes)."""
+    """Feature columns in order, and each one's description in words (for reason codes);
+    ``labels`` gives an indicator's readable name (its column name otherwise)."""
     names, words = [], {}
+    labels = labels or {}
     for x in indicators:
         kinds = KINDS if x in set(binary) else KINDS[:5]
         for kind in kinds:
             name = f"{x}{SEPARATOR}{kind}"
             names.append(name)
-            words[name] = _WORDS[kind].format(x=x, w=window, b=baseline)
+            words[name] = _WORDS[kind].format(x=labels.get(x) or x, w=window, b=baseline)
     return names, words
 
 

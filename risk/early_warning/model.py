@@ -8,7 +8,7 @@ read exactly like the application scorecard's (``"<feature>: <bin> (-N points)"`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,9 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
         Rows with a known target beyond this are sampled (seeded by ``random_state``).
     random_state : int, optional
         Seed of that sample.
+    indicator_labels : mapping, optional
+        Indicator -> readable name used in reason codes (the scorecard's words for the
+        column); the column name where none is given.
     """
 
     def __init__(
@@ -67,6 +70,7 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
         estimator: BaseEstimator | None = None,
         max_rows: int = 300_000,
         random_state: int | None = None,
+        indicator_labels: Mapping[str, str] | None = None,
     ) -> None:
         self.id_column = id_column
         self.month_column = month_column
@@ -78,6 +82,7 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.max_rows = max_rows
         self.random_state = random_state
+        self.indicator_labels = indicator_labels
 
     def fit(self, X: pd.DataFrame, y: pd.Series | pd.DataFrame | None = None) -> EarlyWarningModel:
         """Fit on panel ``X`` and the ids' default months.
@@ -94,7 +99,11 @@ class EarlyWarningModel(ClassifierMixin, BaseEstimator):
             pd.DataFrame(values, columns=self.indicators_), self.indicators_
         )
         self.feature_names_, self.descriptions_ = feature_names(
-            self.indicators_, self.binary_indicators_, self.window, self.baseline
+            self.indicators_,
+            self.binary_indicators_,
+            self.window,
+            self.baseline,
+            self.indicator_labels,
         )
         ids, months = self._keys(panel)
         default_of = self._default_months(panel, ids, months, y)

@@ -122,6 +122,19 @@ def test_reason_codes_read_like_the_scorecard_and_name_history_in_words():
     assert any(word in " ".join(text) for word in ("change over", "trend", "against its first"))
 
 
+def test_reason_codes_use_the_readable_names_given_for_indicators():
+    panel, defaults = make_panel(300, 10)
+    words = {"late_days": "Days paid late", "util": "Credit used", "missed": "Missed payment"}
+    fitted = model(indicator_labels=words).fit(panel, defaults)
+    text = " ".join(c for c in fitted.reason_codes(panel.head(50), n=3).to_numpy().ravel()
+                    if isinstance(c, str))  # fmt: skip
+    assert any(word in text for word in words.values())
+    assert not any(f"{raw} " in text or f"{raw}," in text for raw in words)  # no raw names
+    np.testing.assert_allclose(
+        fitted.predict_proba(panel), model().fit(panel, defaults).predict_proba(panel)
+    )  # words change the text, not the PD
+
+
 def test_score_month_gives_the_month_rows_with_pd_and_reasons():
     panel, defaults = make_panel(200, 10)
     fitted = model().fit(panel, defaults)
