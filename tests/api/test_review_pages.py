@@ -293,6 +293,18 @@ def test_reports_and_model_cards_are_served_to_logged_in_users(client, seeded):
     assert missing.headers["content-type"].startswith("text/html")
 
 
+def test_a_decision_notice_never_contradicts_the_lists_status(client, seeded):
+    """The race the issue saw: the loser's page said "Campaign rejected." over an approved
+    badge. A notice is shown only over the status it announces."""
+    draft_id = seeded.draft_id
+    login(client, "rita")
+    decide(client, draft_id, "approved", "Persona mix as planned.")
+    stale = client.get(f"/review/campaigns/{draft_id}?done=rejected").text
+    assert 'data-testid="status">approved<' in stale and "Campaign rejected" not in stale
+    fresh = client.get(f"/review/campaigns/{draft_id}?done=approved").text
+    assert "Campaign approved" in fresh
+
+
 def test_reviewer_approves_with_a_comment_and_it_is_audited(client, seeded, api_engine):
     draft_id = seeded.draft_id
     login(client, "rita")
