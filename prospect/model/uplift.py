@@ -347,6 +347,8 @@ class UpliftModel(BaseEstimator):
     ----------
     learner_ : str
         The chosen learner, or ``"propensity"`` when there was no history to learn from.
+    fallback_reason_ : str or None
+        Why there was no history to learn from (``learner_`` is ``"propensity"``), else None.
     qini_scores_ : dict of str to float
         Qini coefficient of each candidate on the held-out rows (out-of-fold predictions
         pooled when folds rotate); empty for the fallback.
@@ -413,9 +415,11 @@ class UpliftModel(BaseEstimator):
         if reason is not None:
             logger.info("uplift model: %s; ranking by propensity instead", reason)
             self.learner_ = FALLBACK
+            self.fallback_reason_: str | None = reason
             self.model_ = _Propensity(boosters.classifier(data, target))
             return self
         assert t is not None
+        self.fallback_reason_ = None
         folds = self._held_out(target, t, months, cv, seed)
         held_rows = np.concatenate([test_rows for _, test_rows in folds])
         predictions: dict[str, list[np.ndarray]] = {name: [] for name in learners}

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from prospect.model import PropensityModel
+from prospect.model.uplift import UpliftModel
 from prospect.riskmodel import reason_labels
 from prospect.spec import DatasetSpec
 from prospect.training.scoring import demand_and_drivers, gc_paused
@@ -30,6 +32,8 @@ class ModelBundle:
     manifest : the bundle's ``manifest.json`` (library versions, data checksum, metrics ...).
     stability_profile : bins and counts of the scorecard's training population (score and
         features), which each run's stability report compares with; None in older bundles.
+    uplift : the uplift model learnt from campaign history; None when there was none (selection
+        then ranks by propensity; the manifest's ``uplift`` section says why).
     """
 
     version: str
@@ -39,6 +43,7 @@ class ModelBundle:
     scorecard: Scorecard
     manifest: dict[str, Any] = field(default_factory=dict)
     stability_profile: StabilityProfile | None = None
+    uplift: UpliftModel | None = None
 
     def assign_personas(self, df: pd.DataFrame) -> pd.DataFrame:
         """Id, ``persona`` (int id) and ``persona_name`` of every row, indexed like ``df``."""
@@ -59,10 +64,14 @@ class ModelBundle:
             Indexed like ``df``: id, ``persona``, ``persona_name``, ``p_demand`` (calibrated),
             ``drivers`` (list of str, what pushed towards a card), ``pd``, ``score_points``,
             ``grade`` (A best), ``reasons`` (list of str, what cost points) and
-            ``points_<dimension>`` sub-scores with ``points_base`` (they sum to the score).
+            ``points_<dimension>`` sub-scores with ``points_base`` (they sum to the score);
+            with an uplift model also ``uplift``, the change in the chance of taking a card
+            if contacted (in [-1, 1]).
         """
         out = self.assign_personas(df)
         out["p_demand"], out["drivers"] = demand_and_drivers(self.propensity, df, n_drivers)
+        if self.uplift is not None:
+            out["uplift"] = np.clip(self.uplift.predict(df[self.spec.feature_columns]), -1.0, 1.0)
         return pd.concat([out, self._risk(df, n_reasons)], axis=1)
 
     def _risk(self, df: pd.DataFrame, n_reasons: int) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from prospect.settings import Settings, get_settings
 from prospect.spec import DatasetSpec, load_spec
 from prospect.training import card as cards
 from prospect.training import reject_inference
+from prospect.training import uplift as uplift_fit
 from prospect.training.bundle import ModelBundle
 from prospect.training.champion import credit_risk_section
 from prospect.training.config import TrainingConfig, bundle_version
@@ -50,7 +51,7 @@ PERSONAS_HTML = "personas.html"
 PERSONA_REPORT_ROWS = 5_000
 STEPS = (
     "read data", "personas", "propensity", "scorecard", "reject inference", "challenger",
-    "time folds", "model card", "write",
+    "uplift", "time folds", "model card", "write",
 )  # fmt: skip
 
 
@@ -114,7 +115,9 @@ def train(
     data = load_training_data(Path(data_dir), spec)
     cards.check_folds(config, data.months)
     text = spec_text(spec)
-    version = bundle_version(config, data.checksum, text, data.test_month)
+    history_digest = uplift_fit.history_checksum(Path(data_dir))
+    checksum = data.checksum if history_digest is None else f"{data.checksum}+{history_digest}"
+    version = bundle_version(config, checksum, text, data.test_month)
     directory = settings.models_dir / version
     if (directory / MANIFEST_FILE).is_file():
         registry.register(settings, directory)
@@ -122,7 +125,14 @@ def train(
         return TrainResult(version, directory, False, read_manifest(directory))
     previous = _previous_segmenter(settings, spec)
     bundle, challenger, rejects = _fit(data, spec, config, version, step, previous, Path(data_dir))
-    _write(bundle, challenger, data, config, text, Path(data_dir), directory, step, rejects)
+    step("uplift")
+    history = uplift_fit.campaign_history(Path(data_dir), data.months)
+    bundle.uplift, uplift = uplift_fit.fit_uplift(
+        data.train(str(spec.month_column)), history, spec, config
+    )
+    uplift["history_checksum"] = history_digest
+    _write(bundle, challenger, data, config, text, Path(data_dir), directory, step, rejects,
+           (history, uplift))  # fmt: skip
     registry.register(settings, directory)
     return TrainResult(version, directory, True, read_manifest(directory))
 
@@ -168,20 +178,28 @@ def _fit(
 def _write(
     bundle: ModelBundle, challenger: Challenger, data: TrainingData, config: TrainingConfig,
     text: str, data_dir: Path, directory: Path, step: StepClock, rejects: dict[str, Any],
+    uplift: tuple[Any, dict[str, Any]],
 ) -> None:  # fmt: skip
-    """Build everything in a temporary folder beside the target, then rename it into place."""
+    """Build everything in a temporary folder beside the target, then rename it into place.
+
+    ``uplift`` is the campaign history and the uplift section of the manifest."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
         card = _card(bundle, challenger, data, config, data_dir, work, step)
         card["reject_inference"] = rejects
+        history, section = uplift
+        test_rows = data.test(str(bundle.spec.month_column))
+        card["uplift"] = uplift_fit.uplift_card(
+            bundle.uplift, section, test_rows, history, bundle.spec, work
+        )
         step("write")
         write_json(work / PERSONAS_JSON, cards.persona_records(bundle.segmenter))
         sample = data.train(str(bundle.spec.month_column))
         sample = sample.sample(min(len(sample), PERSONA_REPORT_ROWS), random_state=config.seed)
         write_persona_report(bundle.segmenter, sample, work / PERSONAS_HTML)
         modelcard.write_model_card(card, work)
-        write_bundle(work, bundle, text, _manifest(card, config))
+        write_bundle(work, bundle, text, {**_manifest(card, config), "uplift": section})
         work.rename(directory)
     finally:
         shutil.rmtree(work, ignore_errors=True)

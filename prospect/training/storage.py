@@ -50,6 +50,7 @@ def write_bundle(directory: Path, bundle: ModelBundle, spec_text: str, manifest:
     payload = {
         "segmenter": bundle.segmenter, "propensity": bundle.propensity,
         "scorecard": bundle.scorecard, "spec_name": bundle.spec.name, "spec_yaml": spec_text,
+        "uplift": bundle.uplift,
     }  # fmt: skip
     joblib.dump(payload, directory / BUNDLE_FILE, compress=3)
     manifest = {**manifest, "libraries": library_versions(),
@@ -98,7 +99,8 @@ def load_bundle_dir(directory: Path, *, expected_sha256: str | None = None) -> M
     payload = joblib.load(Path(directory) / BUNDLE_FILE)
     spec = DatasetSpec.model_validate(yaml.safe_load(payload["spec_yaml"]))
     return ModelBundle(version, spec, payload["segmenter"], payload["propensity"],
-                       payload["scorecard"], manifest, profile)  # fmt: skip
+                       payload["scorecard"], manifest, profile,
+                       uplift=payload.get("uplift"))  # fmt: skip
 
 
 def read_profile(directory: Path, manifest: dict[str, Any]) -> StabilityProfile | None:
