@@ -19,13 +19,27 @@ import pandas as pd
 from prospect.spec import EligibilityRule
 from prospect.targeting.candidates import survivor_mask
 from prospect.targeting.config import CampaignConfig
-from prospect.targeting.control import control_flags
-from prospect.targeting.eligibility import count_reasons, exclusion_reasons, rule_columns
+from prospect.targeting.control import ControlPlan, control_flags, plan_control, split_control
+from prospect.targeting.eligibility import (
+    REASONS,
+    count_reasons,
+    exclusion_reasons,
+    rule_columns,
+)
+from prospect.targeting.exceptions import InfeasibleCampaign
 from prospect.targeting.optimize import select
-from prospect.targeting.summary import campaign_summary
-from prospect.targeting.value import ceiling_weight, expected_value
+from prospect.targeting.summary import campaign_summary, selection_section
+from prospect.targeting.value import (
+    PROPENSITY,
+    UPLIFT,
+    ceiling_weight,
+    scored_value,
+    value_basis,
+)
 
 logger = logging.getLogger(__name__)
+
+NON_POSITIVE = REASONS[-1]  # "non_positive_value": the last check, eligible but for the value
 
 REQUIRED = (
     "user_id", "msisdn", "persona", "persona_name", "p_demand", "pd", "score_points",
@@ -60,6 +74,28 @@ def _check_scored(scored: pd.DataFrame, rules: Sequence[EligibilityRule]) -> Non
         raise ValueError(f"scored has duplicate user_id values, e.g. {duplicated.iloc[0]!r}")
 
 
+@dataclass(frozen=True)
+class _Pools:
+    """Eligible positive-value rows on the list's value basis, and (with an uplift model) the
+    rows a propensity ranking would choose among, for the comparison in the summary."""
+
+    main: pd.DataFrame
+    compare: pd.DataFrame | None
+    reason: pd.Series
+    basis: str
+
+
+def _candidate_frame(
+    scored: pd.DataFrame, rows: np.ndarray, value: np.ndarray, config: CampaignConfig
+) -> pd.DataFrame:
+    pool = scored.loc[rows].copy()
+    pool["user_id"] = pool["user_id"].astype(str)
+    pool["persona_name"] = pool["persona_name"].astype(str)
+    pool["expected_value"] = value[rows]
+    pool["ceiling_weight"] = ceiling_weight(pool["p_demand"], pool["pd"], config)
+    return pool
+
+
 def _pool(
     scored: pd.DataFrame,
     config: CampaignConfig,
@@ -67,20 +103,21 @@ def _pool(
     suppressed: Collection[str],
     contacts: pd.DataFrame | None,
     as_of: date,
-) -> tuple[pd.DataFrame, pd.Series]:
+) -> _Pools:
     """Eligible positive-value rows with their EV and ceiling weight; reason per row."""
     _check_scored(scored, rules)
-    ev = expected_value(scored["p_demand"], scored["pd"], config)
+    basis = value_basis(scored)
+    ev = scored_value(scored, config, basis)
     reason = exclusion_reasons(
         scored, config, ev, rules=rules, suppressed=suppressed, contacts=contacts, as_of=as_of
     )
-    eligible = reason.isna().to_numpy()
-    pool = scored.loc[eligible].copy()
-    pool["user_id"] = pool["user_id"].astype(str)
-    pool["persona_name"] = pool["persona_name"].astype(str)
-    pool["expected_value"] = ev[eligible]
-    pool["ceiling_weight"] = ceiling_weight(pool["p_demand"], pool["pd"], config)
-    return pool, reason
+    main = _candidate_frame(scored, reason.isna().to_numpy(), ev, config)
+    compare = None
+    if basis == UPLIFT:
+        by_propensity = scored_value(scored, config, PROPENSITY)
+        allowed = (reason.isna() | (reason == NON_POSITIVE)).to_numpy() & (by_propensity > 0)
+        compare = _candidate_frame(scored, allowed, by_propensity, config)
+    return _Pools(main, compare, reason, basis)
 
 
 def shortlist(
@@ -97,8 +134,10 @@ def shortlist(
     Exclusion counts are not carried over; sum :func:`count_exclusions` over the partitions
     when a summary needs them.
     """
-    pool, _ = _pool(scored_partition, config, rules, suppressed, contacts, as_of)
-    keep = pool.index[survivor_mask(pool, config)]
+    pools = _pool(scored_partition, config, rules, suppressed, contacts, as_of)
+    keep = pools.main.index[survivor_mask(pools.main, config)]
+    if pools.compare is not None:
+        keep = keep.union(pools.compare.index[survivor_mask(pools.compare, config)])
     return scored_partition.loc[keep].sort_values("user_id", kind="mergesort")
 
 
@@ -122,21 +161,49 @@ def count_exclusions(
     as_of: date,
 ) -> dict[str, int]:
     """Exclusions by reason for one frame or partition (additive across partitions)."""
-    _, reason = _pool(scored, config, rules, suppressed, contacts, as_of)
-    return count_reasons(reason, rules)
+    return count_reasons(_pool(scored, config, rules, suppressed, contacts, as_of).reason, rules)
 
 
-def _targets(chosen: pd.DataFrame, config: CampaignConfig, campaign_key: str) -> pd.DataFrame:
+def _ranked(chosen: pd.DataFrame, campaign_key: str, n_control: int) -> pd.DataFrame:
+    """The chosen rows by value, with their rank and the ``n_control`` held out as control."""
     ranked = chosen.sort_values(
         ["expected_value", "user_id"], ascending=[False, True], kind="mergesort"
     ).reset_index(drop=True)
     ranked["rank"] = np.arange(1, len(ranked) + 1)
     ranked["is_control"] = control_flags(
-        ranked["user_id"], ranked["persona_name"], campaign_key=campaign_key,
-        share=config.control_share,
-    )  # fmt: skip
-    ranked = ranked.rename(columns={"persona": "persona_id", "persona_name": "persona"})
-    return ranked.loc[:, list(TARGET_COLUMNS)]
+        ranked["user_id"], ranked["persona_name"], campaign_key=campaign_key, size=n_control
+    )
+    return ranked
+
+
+def _best_list(
+    cands: pd.DataFrame, config: CampaignConfig, plan: ControlPlan, campaign_key: str
+) -> pd.DataFrame:
+    """The optimal list of up to ``B`` contacts plus its control, ranked (raises
+    InfeasibleCampaign when no list meets the constraints)."""
+    size = (config.min_contacts + plan.budget_control, config.max_contacts + plan.budget_control)
+    picked = cands.loc[_lowest_ids_on_ties(cands, select(cands, config, size))]
+    n_control = split_control(len(picked), plan, config)
+    if len(picked) - n_control < config.min_contacts:
+        raise InfeasibleCampaign("min_contacts", f"min_contacts={config.min_contacts} cannot be "
+                                 f"reached beside a control of {n_control}")  # fmt: skip
+    return _ranked(picked, campaign_key, n_control)
+
+
+def _propensity_list(
+    pools: _Pools, config: CampaignConfig, plan: ControlPlan, campaign_key: str
+) -> pd.DataFrame | None:
+    """The list a propensity ranking would have chosen on the same budget and constraints, or
+    None (no uplift model, or no such list is feasible)."""
+    if pools.compare is None:
+        return None
+    cands = pools.compare.loc[survivor_mask(pools.compare, config)]
+    try:
+        return _best_list(cands.sort_values("user_id", kind="mergesort"), config, plan,
+                          campaign_key)  # fmt: skip
+    except InfeasibleCampaign as exc:
+        logger.info("no propensity-ranked list to compare with: %s", exc)
+        return None
 
 
 def build_campaign(
@@ -149,7 +216,12 @@ def build_campaign(
     contacts: pd.DataFrame | None = None,
     as_of: date,
 ) -> CampaignList:
-    """Select the expected-value-optimal list under budget, risk ceilings and quotas.
+    """Select the expected-value-optimal list under budget, risk ceilings and quotas, with its
+    control group on top of the budget's contacts.
+
+    The value of a contact is its incremental value when ``scored`` has an ``uplift`` column
+    (:mod:`prospect.targeting.value`); the summary then also reports the incremental
+    cardholders a propensity-ranked list would have brought on the same budget.
 
     Parameters
     ----------
@@ -174,15 +246,21 @@ def build_campaign(
     InfeasibleCampaign
         No list meets the constraints; the error names the one to relax.
     """
-    pool, reason = _pool(scored, config, rules, suppressed, contacts, as_of)
+    pools = _pool(scored, config, rules, suppressed, contacts, as_of)
+    pool = pools.main
     cands = pool.loc[survivor_mask(pool, config)].sort_values("user_id", kind="mergesort")
     logger.info("%d eligible, %d candidates after exact reduction", len(pool), len(cands))
-    targets = _targets(
-        cands.loc[_lowest_ids_on_ties(cands, select(cands, config))], config, campaign_key
-    )
-    exclusions = count_reasons(reason, rules)
+    plan = plan_control(cands["p_demand"].to_numpy(), cands["expected_value"].to_numpy(), config)
+    ranked = _best_list(cands, config, plan, campaign_key)
+    selection = selection_section(
+        ranked, _propensity_list(pools, config, plan, campaign_key), config, pools.basis,
+        plan.base_rate,
+    )  # fmt: skip
+    targets = ranked.rename(columns={"persona": "persona_id", "persona_name": "persona"})
+    targets = targets.loc[:, list(TARGET_COLUMNS)]
+    exclusions = count_reasons(pools.reason, rules)
     summary = campaign_summary(
         targets, config, exclusions=exclusions, n_scored=len(scored), n_eligible=len(pool),
-        campaign_key=campaign_key, as_of=as_of,
+        campaign_key=campaign_key, as_of=as_of, selection=selection,
     )  # fmt: skip
     return CampaignList(targets=targets, summary=summary, exclusions=exclusions)

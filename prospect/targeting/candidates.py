@@ -1,9 +1,11 @@
 """Exact reduction of a large candidate pool to the rows that can be in an optimal list.
 
 Problem (see :mod:`prospect.targeting.optimize`): choose ``x_i in {0, 1}`` to maximise
-``sum EV_i x_i`` subject to ``sum x_i <= B`` (budget), ``sum w_i x_i <= 0`` with
-``w_i = p_i (PD_i - r)`` (portfolio default-rate ceiling), and per persona ``g`` the share
-bounds ``lo_g N <= n_g <= hi_g N`` with ``N = sum x_i`` and ``n_g`` the persona's count.
+``sum EV_i x_i`` subject to ``sum x_i <= B`` (``B`` the most rows a list can hold, the
+budget's contacts plus a control of at most as many: ``CampaignConfig.max_list_size``),
+``sum w_i x_i <= 0`` with ``w_i = p_i (PD_i - r)`` (portfolio default-rate ceiling), and per
+persona ``g`` the share bounds ``lo_g N <= n_g <= hi_g N`` with ``N = sum x_i`` and ``n_g``
+the persona's count.
 
 Dominance. Within one persona order the candidates by ``(EV desc, w asc, user_id asc)``, a
 strict total order. Say *j dominates i* when j comes before i and ``w_j <= w_i``; then also
@@ -49,7 +51,7 @@ CHUNK = 65_536
 
 def persona_cap(config: CampaignConfig, persona_name: str) -> int:
     """``k_g``: the most candidates of a persona any feasible list can hold (at least 1)."""
-    budget = config.max_contacts
+    budget = config.max_list_size
     share_cap = math.floor(config.quota_for(persona_name).max_share * budget + 1e-9)
     return max(1, min(budget, share_cap))
 

@@ -1,8 +1,10 @@
 """Campaign configuration: a YAML file validated by pydantic, so a bad config fails at load.
 
-The budget is either a number of contacts or money; with money, the list size is capped at
+The budget is either a number of contacts or money; with money, the contacts are capped at
 ``floor(money / cost_per_contact[channel])``, because one campaign uses one channel and every
-contact on it costs the same.
+contact on it costs the same. The budget counts contacts only: the random control group is
+sized apart, by the power calculation of ``control`` (:mod:`prospect.control_power`), and added
+to the list beside the contacts.
 """
 
 from __future__ import annotations
@@ -74,6 +76,18 @@ class ContactPolicy(BaseModel):
     window_days: int = Field(default=90, ge=1)
 
 
+class ControlGroup(BaseModel):
+    """The smallest uplift the campaign must be able to show against its random control, at
+    level ``alpha`` with probability ``power``; the control is sized for it (never above the
+    number of contacts)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_uplift: float = Field(default=0.05, gt=0, lt=1)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    power: float = Field(default=0.8, gt=0, lt=1)
+
+
 class CampaignConfig(BaseModel):
     """Everything that decides a campaign list besides the scored data."""
 
@@ -87,7 +101,9 @@ class CampaignConfig(BaseModel):
     loss_default: float = Field(ge=0, description="loss when a new cardholder defaults")
     risk: RiskCeiling = RiskCeiling()
     quotas: dict[str, Quota] = Field(default_factory=dict)
-    control_share: float = Field(default=0.10, ge=0, lt=1)
+    control: ControlGroup | None = Field(
+        default_factory=ControlGroup, description="null: no control group (nothing measured)"
+    )
     contact_policy: ContactPolicy = ContactPolicy()
     min_age: int = Field(default=18, ge=0)
     min_contacts: int = Field(default=1, ge=0)
@@ -114,8 +130,13 @@ class CampaignConfig(BaseModel):
         return self.cost_per_contact[self.channel]
 
     @property
+    def max_list_size(self) -> int:
+        """Most rows a list can hold: the contacts plus a control of at most as many."""
+        return self.max_contacts * (1 if self.control is None else 2)
+
+    @property
     def max_contacts(self) -> int:
-        """List size the budget allows."""
+        """Contacts the budget allows (the control group comes on top)."""
         if self.budget.contacts is not None:
             return self.budget.contacts
         assert self.budget.money is not None

@@ -3,7 +3,7 @@
 Variables ``x_i in {0, 1}`` (one per candidate) and ``N`` (list size, control included).
 
     maximise    sum EV_i x_i
-    subject to  sum x_i = N,   min_contacts <= N <= B                         (budget)
+    subject to  sum x_i = N,   min_contacts + C <= N <= B + C       (budget B, control C)
                 sum p_i (PD_i - r) x_i <= 0                                   (portfolio ceiling)
                 lo_g N <= sum_{i in g} x_i <= hi_g N   for each persona g     (quotas)
 
@@ -115,15 +115,19 @@ def _message(name: str, config: CampaignConfig, n_candidates: int) -> str:
     )
 
 
-def select(cands: pd.DataFrame, config: CampaignConfig) -> np.ndarray:
+def select(
+    cands: pd.DataFrame, config: CampaignConfig, size: tuple[int, int] | None = None
+) -> np.ndarray:
     """Mask of the optimal list among ``cands`` (persona_name, expected_value, ceiling_weight).
+
+    ``size`` bounds the list's rows (default ``(min_contacts, max_contacts)``: no control).
 
     Raises
     ------
     InfeasibleCampaign
         No list meets the constraints; the error names the constraint to relax.
     """
-    size = (config.min_contacts, config.max_contacts)
+    size = size or (config.min_contacts, config.max_contacts)
     ev = cands["expected_value"].to_numpy(dtype=float)
     rows = _rows(cands, config)
     chosen = _solve(ev, rows, size)

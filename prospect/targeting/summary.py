@@ -1,8 +1,18 @@
 """Campaign summary: counts by exclusion reason, persona mix, expected yield and risk,
-score distributions; as a JSON-ready dict and as JSON + HTML files for reviewers.
+score distributions, the control group's sizing and the expected incremental cardholders; as a
+JSON-ready dict and as JSON + HTML files for reviewers.
 
 Expected figures cover the contacted part of the list (targets minus control), since only
-they can respond; the control group is reported by size alone.
+they can respond; the control group is reported by size and by how it was sized.
+
+Incremental cardholders. With an uplift model, the list is expected to add ``sum(uplift)`` over
+its contacts. The interval is where the figure measured against the control would fall if the
+scores are right (95%, normal approximation): the measurement is contacted takers minus the
+control's take-up rate times the contacts, whose variance is
+``sum p1 (1 - p1)`` over the contacts plus ``(n_contacts / n_control)^2 sum p0 (1 - p0)`` over
+the control, with ``p1 = p_demand`` and ``p0 = p_demand - uplift`` (clipped to [0, 1]); without
+a control the contacts' own ``p0 (1 - p0)`` stand in. The same is reported for the list a
+propensity ranking would have chosen on the same budget and constraints.
 """
 
 from __future__ import annotations
@@ -24,6 +34,13 @@ if TYPE_CHECKING:
 
 DISTRIBUTIONS = {"p_demand": (0.0, 1.0), "pd": (0.0, 1.0), "score_points": None}
 BINS = 10
+Z_95 = 1.959963984540054
+BASIS_NOTES = {
+    "uplift": "ranked by incremental value: uplift x (1 - PD) x value - uplift x PD x loss - "
+    "contact cost (the bundle's uplift model)",
+    "propensity": "no uplift model in the bundle (no campaign history): ranked by the chance "
+    "of taking a card, as if nobody took one uncontacted",
+}
 
 
 def _histogram(values: pd.Series, value_range: tuple[float, float] | None) -> dict[str, list]:
@@ -48,6 +65,61 @@ def _persona_mix(targets: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return mix
 
 
+def _bernoulli_variance(p: pd.Series) -> float:
+    q = np.clip(p.to_numpy(dtype=float), 0.0, 1.0)
+    return float((q * (1.0 - q)).sum())
+
+
+def incremental_cardholders(ranked: pd.DataFrame) -> dict[str, Any]:
+    """Expected incremental cardholders of a ranked list (columns is_control, p_demand, uplift)
+    and the 95% interval of the figure measured against its control (module docstring)."""
+    control = ranked["is_control"].to_numpy(dtype=bool)
+    contacted, held = ranked.loc[~control], ranked.loc[control]
+    expected = float(contacted["uplift"].sum())
+    variance = _bernoulli_variance(contacted["p_demand"])
+    if len(held):
+        organic = _bernoulli_variance(held["p_demand"] - held["uplift"])
+        variance += (len(contacted) / len(held)) ** 2 * organic
+    else:
+        variance += _bernoulli_variance(contacted["p_demand"] - contacted["uplift"])
+    half = Z_95 * float(np.sqrt(variance))
+    return {
+        "contacts": len(contacted), "control": len(held),
+        "cardholders": round(expected, 4),
+        "low": round(expected - half, 4), "high": round(expected + half, 4),
+    }  # fmt: skip
+
+
+def selection_section(
+    ranked: pd.DataFrame,
+    propensity_ranked: pd.DataFrame | None,
+    config: CampaignConfig,
+    basis: str,
+    base_rate: float | None,
+) -> dict[str, Any]:
+    """How the list was chosen: value basis, control sizing, incremental cardholders of the
+    list and of the propensity-ranked list on the same budget (None where unknown)."""
+    n_control = int(ranked["is_control"].sum())
+    control = None
+    if config.control is not None:
+        control = {
+            "size": n_control, "min_uplift": config.control.min_uplift,
+            "alpha": config.control.alpha, "power": config.control.power,
+            "base_rate": None if base_rate is None else round(base_rate, 6),
+        }  # fmt: skip
+    uplift = basis == "uplift"
+    return {
+        "value_basis": basis,
+        "value_note": BASIS_NOTES[basis],
+        "control": control,
+        "incremental": incremental_cardholders(ranked) if uplift else None,
+        "incremental_propensity_ranking": (
+            incremental_cardholders(propensity_ranked)
+            if uplift and propensity_ranked is not None else None
+        ),
+    }  # fmt: skip
+
+
 def campaign_summary(
     targets: pd.DataFrame,
     config: CampaignConfig,
@@ -57,8 +129,9 @@ def campaign_summary(
     n_eligible: int,
     campaign_key: str,
     as_of: date,
+    selection: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """JSON-serialisable summary of a selected list."""
+    """JSON-serialisable summary of a selected list (``selection``: :func:`selection_section`)."""
     contacted = targets.loc[~targets["is_control"]]
     responses = float(contacted["p_demand"].sum())
     defaults = float((contacted["p_demand"] * contacted["pd"]).sum())
@@ -82,6 +155,7 @@ def campaign_summary(
         "expected_value": round(float(contacted["expected_value"].sum()), 6),
         "contact_cost": round(len(contacted) * config.contact_cost, 6),
         "distributions": {col: _histogram(targets[col], rng) for col, rng in DISTRIBUTIONS.items()},
+        **(selection or {}),
     }
 
 
@@ -96,6 +170,17 @@ th:first-child,td:first-child{text-align:left}</style></head><body>
 {% for k in ["n_scored", "n_excluded", "n_eligible", "n_selected", "n_contacted", "n_control",
   "expected_responses", "expected_defaults", "expected_default_rate", "expected_value",
   "contact_cost"] %}<tr><th>{{ k }}</th><td>{{ s[k] }}</td></tr>{% endfor %}</table>
+<p>{{ s.value_note }}</p>
+{% if s.incremental %}<p>Expected incremental cardholders: <strong>{{ s.incremental.cardholders
+}}</strong> (95% interval {{ s.incremental.low }} to {{ s.incremental.high }}) from
+{{ s.incremental.contacts }} contacts{% if s.incremental_propensity_ranking %}; a propensity
+ranking on the same budget: {{ s.incremental_propensity_ranking.cardholders }}
+({{ s.incremental_propensity_ranking.low }} to {{ s.incremental_propensity_ranking.high }}){%
+endif %}.</p>{% endif %}
+{% if s.control %}<p>Control group: {{ s.control.size }} subscribers, never contacted, on top of
+the budget of {{ s.budget_contacts }} contacts: sized to detect an uplift of
+{{ s.control.min_uplift }} at alpha {{ s.control.alpha }} with power {{ s.control.power }}
+(base rate {{ s.control.base_rate }}).</p>{% else %}<p>No control group.</p>{% endif %}
 <h2>Exclusions by reason</h2><table>
 {% for k, v in s.exclusions.items() %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}
 </table>

@@ -150,7 +150,7 @@ def fit_uplift(
         return None, section
     section["reason"] = (
         "the simplest learner whose held-out Qini is within one bootstrap standard error of "
-        f"the best ({max(model.qini_scores_, key=model.qini_scores_.get)})"
+        f"the best ({max(model.qini_scores_.items(), key=lambda kv: kv[1])[0]})"
     )
     return model, section
 
@@ -195,6 +195,6 @@ def uplift_card(
         "rows": int(len(rows)), "contacted": int(t.sum()), "control": int((t == 0).sum()),
         "qini": qini_coefficient(y, score, t), "qini_curve": curve,
         "deciles": uplift_by_decile(y, t, score),
-        "chart": qini_chart(n, gain, chart_dir / QINI_PNG).name,
+        "chart": qini_chart(n.tolist(), gain.tolist(), chart_dir / QINI_PNG).name,
     }  # fmt: skip
     return card
