@@ -22,6 +22,7 @@ from risk import StabilityProfile
 logger = logging.getLogger(__name__)
 
 SCORE_COLUMNS = ("persona", "persona_name", "p_demand", "drivers", "pd", "score_points", "reasons")
+OPTIONAL_SCORE_COLUMNS = ("uplift",)  # only bundles with an uplift model score it
 CONTACT_COLUMN = "msisdn"  # the number a channel dials; missing when the table has none
 _LOADED: dict[tuple[str, str], Scorer] = {}
 _KEEP = 2  # model versions kept in memory per process
@@ -88,6 +89,6 @@ def scored_frame(scorer: Scorer, frame: pd.DataFrame, spec: DatasetSpec) -> pd.D
     for col in (CONTACT_COLUMN, *spec.eligibility_columns):
         out[col] = frame[col].to_numpy() if col in frame.columns else float("nan")
     out[OPT_OUT_COLUMN] = frame[spec.opt_out_key].astype(str).to_numpy()
-    for col in SCORE_COLUMNS:
+    for col in (*SCORE_COLUMNS, *(c for c in OPTIONAL_SCORE_COLUMNS if c in scores.columns)):
         out[col] = scores[col].to_numpy()
     return out

@@ -39,7 +39,7 @@ from prospect.spec import DatasetSpec
 from prospect.store import Run, save_campaign, set_run_status
 from prospect.targeting import CampaignList, build_campaign, shortlist, write_campaign_summary
 from prospect.targeting.eligibility import count_reasons, exclusion_reasons
-from prospect.targeting.value import expected_value
+from prospect.targeting.value import scored_value
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def _shortlist(scored: pd.DataFrame, plan: RunPlan, settings: Settings, out: Pat
     eligibility = _spec(plan, settings).eligibility.rules
     rules = {"suppressed": suppressed, "contacts": contacts, "as_of": plan.as_of}
     reasons = exclusion_reasons(
-        scored, config, expected_value(scored["p_demand"], scored["pd"], config),
+        scored, config, scored_value(scored, config),
         rules=eligibility, **rules,
     )  # fmt: skip
     short = shortlist(scored, config, rules=eligibility, **rules)

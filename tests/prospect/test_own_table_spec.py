@@ -177,7 +177,7 @@ def test_targeting_applies_the_specs_rules_in_order_and_the_opt_out_key(tmp_path
     scored = _scored(40)
     config = CampaignConfig.model_validate({
         "channel": "sms", "cost_per_contact": {"sms": 0.1}, "budget": {"contacts": 40},
-        "value_good": 100.0, "loss_default": 100.0, "control_share": 0.0, "min_age": 21,
+        "value_good": 100.0, "loss_default": 100.0, "control": None, "min_age": 21,
     })  # fmt: skip
     result = build_campaign(scored, config, campaign_key="k", rules=spec.eligibility.rules,
                             suppressed={"p1", "u2"}, as_of=date(2026, 3, 1))  # fmt: skip

@@ -68,7 +68,7 @@ def test_config_hash_ignores_yaml_layout_but_not_values(tmp_path):
         yaml.safe_dump(default.model_dump(mode="json"), sort_keys=True, default_flow_style=True),
         encoding="utf-8",
     )
-    changed = default.model_copy(update={"control_share": 0.2})
+    changed = default.model_copy(update={"min_age": 21})
     assert config_hash(load_campaign_config(reordered)) == config_hash(default)
     assert config_hash(changed) != config_hash(default)
     with pytest.raises(TypeError, match="config must be a CampaignConfig; got dict"):

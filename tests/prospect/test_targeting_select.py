@@ -28,7 +28,7 @@ def make_config(**overrides) -> CampaignConfig:
         "budget": {"contacts": 3},
         "value_good": 100.0,
         "loss_default": 400.0,
-        "control_share": 0.0,
+        "control": None,
     }
     return CampaignConfig.model_validate(base | overrides)
 
