@@ -189,3 +189,21 @@ def test_shortlists_keep_both_optima_so_partitions_change_nothing():
         full.summary["incremental"]["cardholders"]
         > (full.summary["incremental_propensity_ranking"]["cardholders"])
     )
+
+
+def test_shortlists_hold_room_for_the_control_on_top_of_the_budget():
+    # persona p0 has every high value; a 50% cap binds on a list of contacts plus control
+    rng = np.random.default_rng(4)
+    n = 400
+    personas = np.arange(n) % 2
+    p = np.where(personas == 0, 0.5, 0.2) + rng.uniform(0, 0.01, n)
+    scored = make_scored(p, p * 0.4, np.full(n, 0.01), personas=personas)
+    config = make_config(budget={"contacts": 40}, control={"min_uplift": 0.3},
+                         quotas={"*": {"max_share": 0.5}})  # fmt: skip
+    parts = np.array_split(scored, 4)
+    shortlists = [shortlist(part, config, rules=RULES, as_of=AS_OF) for part in parts]
+    full = build_campaign(scored, config, campaign_key="k", rules=RULES, as_of=AS_OF)
+    merged = build_campaign(pd.concat(shortlists), config, campaign_key="k", rules=RULES,
+                            as_of=AS_OF)  # fmt: skip
+    assert full.summary["n_control"] > 0
+    assert full.targets.to_csv(index=False) == merged.targets.to_csv(index=False)
