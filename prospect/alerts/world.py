@@ -19,16 +19,27 @@ from prospect.settings import Settings
 from prospect.store import make_engine, session_scope
 from prospect.store.cardholders import register_cardholders
 from prospect.synth.trajectories import generate_cardholder_months
+from prospect.synth.uplift import LegacyPolicy, generate_campaign_months
 from prospect.synth.writer import write_month
 
 
 def write_world(
-    out_dir: Path, users: int, months: int, *, seed: int, end_month: str
-) -> tuple[list[Path], pd.DataFrame]:
+    out_dir: Path, users: int, months: int, *, seed: int, end_month: str,
+    campaigns: LegacyPolicy | None = None,
+) -> tuple[list[Path], pd.DataFrame]:  # fmt: skip
     """Write the months (with trajectories) as Parquet; returns the paths and the cardholder
-    panel (every cardholder-month row with its events)."""
+    panel (every cardholder-month row with its events). With a ``campaigns`` policy the months
+    have organic take-up and that legacy campaign, whose contacts go to ``campaigns/``."""
     paths, rows = [], []
-    for month, events in generate_cardholder_months(users, months, seed=seed, end_month=end_month):
+    source = None if campaigns is None else generate_campaign_months(
+        users, months, seed=seed, end_month=end_month, policy=campaigns)  # fmt: skip
+    for month, events in generate_cardholder_months(
+        users,
+        months,
+        seed=seed,
+        end_month=end_month,
+        months=source,  # type: ignore[arg-type]
+    ):
         paths.append(write_month(month, out_dir))
         keep = month.frame[month.frame["user_id"].isin(events["user_id"])]
         rows.append(keep.merge(events, on=["user_id", "month"], validate="one_to_one"))

@@ -20,6 +20,7 @@ from prospect.store import Run, make_engine, session_scope
 from prospect.store.alerts import list_alerts
 from prospect.store.models import Cardholder, WebhookDelivery
 from prospect.synth import month_range
+from prospect.synth.uplift import LegacyPolicy
 from prospect.webhooks import alert_body, attempt_delivery
 
 PREHISTORY_USERS, PREHISTORY_MONTHS = 12_000, 18
@@ -33,8 +34,10 @@ def panel_file(settings: Settings) -> Path:
 def write_demo_world(
     settings: Settings, history: Path, users: int, months: int, seed: int, end: str
 ) -> None:
-    """The demo's months with cardholders' risk trajectories, and their panel."""
-    _, panel = write_world(history, users, months, seed=seed, end_month=end)
+    """The demo's months with cardholders' risk trajectories and past campaigns with a random
+    control (what the uplift model learns from), and their panel."""
+    _, panel = write_world(history, users, months, seed=seed, end_month=end,
+                           campaigns=LegacyPolicy())  # fmt: skip
     panel.to_parquet(panel_file(settings), index=False)
 
 

@@ -1,9 +1,12 @@
 """``prospect demo`` (what ``make run`` calls): the whole system on the embedded defaults.
 
-Six synthetic months land, the first five train and promote a model bundle, the latest month
-runs through a real Celery worker on the SQLite broker, and the API with the review page is
-served on localhost with a printed demo login. Every step is idempotent: a second ``make run``
-reuses the data, the bundle, the run and the login it made the first time.
+Six synthetic months land (with past campaigns and their random controls), the first five
+train and promote a model bundle (its uplift model learns from those campaigns), the latest
+month runs through a real Celery worker on the SQLite broker (the list chosen by incremental
+value; its expected incremental cardholders are printed beside a propensity ranking's), and
+the API with the review page is served on localhost with a printed demo login. Every step is
+idempotent: a second ``make run`` reuses the data, the bundle, the run and the login it made the
+first time.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import shutil
 from pathlib import Path
 
 import typer
+from sqlalchemy import select
 
 from prospect import registry
 from prospect.cli.app import app, console, fail
@@ -27,7 +31,7 @@ from prospect.exceptions import ProspectError
 from prospect.settings import Settings, get_settings
 from prospect.store import create_api_key, session_scope, upgrade
 from prospect.store.db import make_engine
-from prospect.store.models import User
+from prospect.store.models import Run, User
 from prospect.synth import month_range
 from prospect.training import TrainingConfig, train
 
@@ -62,6 +66,31 @@ def train_and_promote(settings: Settings, seed: int) -> str:
     registry.promote(result.version, settings)
     console.print(f"{verb} and promoted model bundle {result.version}", markup=False)
     return result.version
+
+
+def show_incremental(settings: Settings, month: str) -> None:
+    """Print how the month's draft list was chosen and the cardholders it is expected to add."""
+    engine = make_engine(settings.db_url)
+    try:
+        with session_scope(engine) as session:
+            stmt = select(Run.run_id).where(Run.month == month, Run.status == "draft")
+            run_id = session.scalars(stmt.order_by(Run.created_at.desc())).first()
+    finally:
+        engine.dispose()
+    path = settings.reports_dir / "campaigns" / str(run_id) / "summary.json"
+    if run_id is None or not path.is_file():
+        return
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    console.print(f"list of {summary['n_contacted']} contacts and a control of "
+                  f"{summary['n_control']}: {summary.get('value_note', '')}", markup=False,
+                  soft_wrap=True)  # fmt: skip
+    inc, base = summary.get("incremental"), summary.get("incremental_propensity_ranking")
+    if inc:
+        line = (f"expected incremental cardholders: {inc['cardholders']:.1f} "
+                f"(95% interval {inc['low']:.1f} to {inc['high']:.1f})")  # fmt: skip
+        if base:
+            line += f"; a propensity ranking on the same budget: {base['cardholders']:.1f}"
+        console.print(line, markup=False, soft_wrap=True)
 
 
 def demo_login(settings: Settings) -> dict[str, str]:
@@ -118,6 +147,7 @@ def demo(
     except typer.Exit as exc:
         if exc.exit_code:
             raise
+    show_incremental(settings, newest)
     url = f"http://{host}:{port}"
     console.print(
         f"\n[bold]Review page:[/] {url}/review  login [bold]{login['username']}[/] / "
