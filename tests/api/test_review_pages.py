@@ -27,6 +27,17 @@ class Seeded:
     dq_report_id: int
 
 
+UPLIFT_SELECTION = {
+    "value_basis": "uplift",
+    "value_note": "ranked by incremental value",
+    "control": {"size": 1, "min_uplift": 0.05, "alpha": 0.05, "power": 0.8, "base_rate": 0.2},
+    "incremental": {"contacts": 4, "control": 1, "cardholders": 0.4321, "low": 0.1234,
+                    "high": 0.7408},
+    "incremental_propensity_ranking": {"contacts": 4, "control": 1, "cardholders": 0.1987,
+                                       "low": 0.0, "high": 0.39},
+}  # fmt: skip
+
+
 def _summary(month: str, responses: float, defaults: float) -> dict[str, Any]:
     edges = [round(0.1 * i, 1) for i in range(11)]
     return {
@@ -150,7 +161,7 @@ def seed_review(engine: Engine, settings: Any) -> Seeded:
                 "month": "2026-10",
                 "name": "Card offer 2026-10",
                 "model_version": "m-1",
-                "summary": _summary("2026-10", 2.3456, 0.0789),
+                "summary": _summary("2026-10", 2.3456, 0.0789) | UPLIFT_SELECTION,
             },
             _targets(5),
         )
@@ -280,6 +291,17 @@ def test_detail_shows_figures_charts_and_masked_numbers(client, seeded):
     assert f'href="/review/reports/{seeded.dq_report_id}"' in page
     assert 'href="/review/models/m-1"' in page
     assert ">Approve<" in page and ">Reject<" in page
+
+
+def test_detail_shows_incremental_cardholders_beside_the_propensity_ranking(client, seeded):
+    login(client, "rita")
+    page = client.get(f"/review/campaigns/{seeded.draft_id}").text
+    assert 'data-testid="expected-incremental" data-value="0.4321">0.4<' in page
+    assert 'data-testid="incremental-interval">95% interval 0.1 to 0.7<' in page
+    assert 'data-testid="incremental-propensity" data-value="0.1987">0.2<' in page
+    assert "sized to detect an uplift of 0.05" in page
+    approved = client.get(f"/review/campaigns/{seeded.approved_id}").text
+    assert 'data-testid="expected-incremental"' not in approved  # no uplift figures: none shown
 
 
 def test_reports_and_model_cards_are_served_to_logged_in_users(client, seeded):
