@@ -1,12 +1,20 @@
 """Uplift model: incremental cardholders on the generated world, Qini on Hillstrom beside peers.
 
-Run: ``.venv/bin/python -m bench.bench_uplift`` (``--part world`` or ``--part hillstrom`` for one);
-writes ``bench/results/uplift_world.json`` and ``bench/results/uplift_hillstrom.json``.
+Run: ``.venv/bin/python -m bench.bench_uplift`` (``--part world``, ``--part selection`` or
+``--part hillstrom`` for one); writes ``bench/results/uplift_world.json``,
+``bench/results/uplift_selection.json`` and ``bench/results/uplift_hillstrom.json``.
 
 * Generated world (:mod:`prospect.synth.uplift`): five months of legacy campaigns with a random
   control train the model; on the sixth month the demo budget's contacts go to the top of each
   ranking (propensity model, uplift model, true uplift) and the oracle counts the cardholders
   they add.
+* Selection (the real path): ``prospect train`` on five written months with their campaign files
+  (the bundle's own uplift model), the sixth month scored by the bundle and selected by
+  ``build_campaign`` with the demo config (budget, quotas, risk ceiling, control on top): the
+  list on incremental value, the same selection on propensity value (the bundle's scores without
+  the uplift column) and on the oracle's true uplift; the oracle counts the cardholders each
+  list's contacts add. Also the contacts and control sizes, and whether the truth falls in the
+  list's reported interval.
 * Hillstrom (MineThatData e-mail test, men's e-mail arm against half of the control): stratified
   5-fold on treatment x outcome (random_state 0), metrics from scikit-uplift, peers from
   scikit-uplift and causalml, each on XGBoost with fixed settings (300 trees, learning rate 0.05,
@@ -18,8 +26,12 @@ Figures were taken on a shared, loaded 2-core machine.
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +47,7 @@ from prospect.synth.uplift import generate_campaign_months
 
 WORLD_USERS, WORLD_MONTHS, WORLD_SEEDS = 20_000, 6, (0, 1)
 DEMO_BUDGET = 2_000  # prospect/configs/demo_campaign.yaml: contacts
+DEMO_CONFIG = Path(__file__).resolve().parents[1] / "prospect" / "configs" / "demo_campaign.yaml"
 PEER_XGB = {"n_estimators": 300, "learning_rate": 0.05, "max_depth": 4, "n_jobs": 2}
 HILLSTROM_NUMERIC = ["recency", "history", "mens", "womens", "newbie"]
 HILLSTROM_CATEGORICAL = ["zip_code", "channel"]
@@ -117,6 +130,101 @@ def world_figures() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     ]  # fmt: skip
     details = {"seeds": list(WORLD_SEEDS), "users": WORLD_USERS, "months": WORLD_MONTHS,
                "budget": DEMO_BUDGET, "mean": mean, "runs": runs}  # fmt: skip
+    return figures, details
+
+
+def run_selection(seed: int, work: Path) -> dict[str, Any]:
+    """Train a bundle on five months of campaign history and select the sixth month's list three
+    ways through ``build_campaign`` with the demo config."""
+    from prospect.pipeline.scoring import scored_frame
+    from prospect.settings import Settings
+    from prospect.synth.uplift import LegacyPolicy
+    from prospect.synth.writer import write_months
+    from prospect.targeting import build_campaign, load_campaign_config
+    from prospect.training import TrainingConfig, train
+    from prospect.training.storage import load_bundle_dir
+
+    history = work / f"history-{seed}"
+    write_months(history, WORLD_USERS, WORLD_MONTHS, seed=seed, campaigns=LegacyPolicy())
+    last = sorted(history.glob("subscribers_*.parquet"))[-1]
+    month = last.stem.removeprefix("subscribers_")
+    landed = work / last.name
+    shutil.move(last, landed)
+    start = time.perf_counter()
+    settings = Settings(data_dir=work / f"var-{seed}", environment="test")
+    result = train(history, config=TrainingConfig(seed=seed), settings=settings)
+    train_seconds = time.perf_counter() - start
+    bundle = load_bundle_dir(result.directory)
+    spec = bundle.spec
+    frame = pd.read_parquet(landed)
+    scored = scored_frame(bundle, frame, spec)
+    oracle = pd.read_parquet(history / "oracle" / f"oracle_{month}.parquet")
+    truth = oracle.set_index("user_id")["uplift"].reindex(scored["user_id"]).to_numpy()
+    config = load_campaign_config(DEMO_CONFIG)
+    variants = {
+        "uplift": scored,
+        "propensity": scored.drop(columns="uplift"),
+        "oracle": scored.assign(uplift=truth),
+    }
+    out: dict[str, Any] = {"learner": bundle.manifest["uplift"]["learner"],
+                           "train_s": train_seconds}  # fmt: skip
+    true_uplift = pd.Series(truth, index=scored["user_id"].to_numpy())
+    for name, rows in variants.items():
+        start = time.perf_counter()
+        campaign = build_campaign(rows, config, campaign_key=f"bench-{seed}",
+                                  rules=spec.eligibility.rules,
+                                  as_of=date.fromisoformat(f"{month}-01"))  # fmt: skip
+        seconds = time.perf_counter() - start
+        targets, summary = campaign.targets, campaign.summary
+        contacted = targets.loc[~targets["is_control"], "user_id"].astype(str)
+        out[name] = {
+            "true_incremental": float(true_uplift.reindex(contacted).sum()),
+            "contacts": int(summary["n_contacted"]), "control": int(summary["n_control"]),
+            "budget": int(summary["budget_contacts"]), "value_basis": summary["value_basis"],
+            "expected": summary.get("incremental"),
+            "propensity_ranking_expected": summary.get("incremental_propensity_ranking"),
+            "select_s": seconds,
+        }  # fmt: skip
+    expected = out["uplift"]["expected"]
+    out["truth_in_interval"] = bool(
+        expected["low"] <= out["uplift"]["true_incremental"] <= expected["high"]
+    )
+    return out
+
+
+def selection_figures() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    with tempfile.TemporaryDirectory(prefix="bench-uplift-") as tmp:
+        runs = [run_selection(seed, Path(tmp)) for seed in WORLD_SEEDS]
+    mean = {name: float(np.mean([r[name]["true_incremental"] for r in runs]))
+            for name in ("uplift", "propensity", "oracle")}  # fmt: skip
+    share = mean["uplift"] / mean["oracle"]
+    contacts = runs[0]["uplift"]["contacts"]
+    control = runs[0]["uplift"]["control"]
+    figures = [
+        figure(
+            "selection: true incremental cardholders of the demo list (incremental value)",
+            round(mean["uplift"], 1), "cardholders", target=">= 85% of oracle, above propensity",
+            met=bool(share >= 0.85 and mean["uplift"] > mean["propensity"]),
+            peer="same selection on propensity value", peer_value=round(mean["propensity"], 1),
+        ),
+        figure(
+            "selection: incremental-value list as a share of the oracle-uplift list",
+            round(share, 3), "ratio", target=">= 0.85", met=bool(share >= 0.85),
+            peer="same selection on true uplift (cardholders)", peer_value=round(mean["oracle"], 1),
+        ),
+        figure(
+            "selection: contacts of the demo list (budget 2,000; control on top)",
+            contacts, "contacts", target="= budget", met=bool(contacts == DEMO_BUDGET),
+            peer="control group (power calculation)", peer_value=control,
+        ),
+        figure(
+            "selection: true incremental cardholders inside the list's 95% interval",
+            sum(r["truth_in_interval"] for r in runs), f"of {len(runs)} seeds",
+            target="every seed", met=all(r["truth_in_interval"] for r in runs),
+        ),
+    ]  # fmt: skip
+    details = {"seeds": list(WORLD_SEEDS), "users": WORLD_USERS, "months": WORLD_MONTHS,
+               "config": str(DEMO_CONFIG), "mean": mean, "runs": runs}  # fmt: skip
     return figures, details
 
 
@@ -256,9 +364,11 @@ def hillstrom_figures() -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("all", "world", "hillstrom"), default="all")
+    parser.add_argument("--part", choices=("all", "world", "selection", "hillstrom"),
+                        default="all")  # fmt: skip
     part = parser.parse_args().part
-    parts = {"world": world_figures, "hillstrom": hillstrom_figures}
+    parts = {"world": world_figures, "selection": selection_figures,
+             "hillstrom": hillstrom_figures}  # fmt: skip
     for name, run in parts.items():
         if part not in ("all", name):
             continue
