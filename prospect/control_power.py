@@ -56,3 +56,33 @@ def control_size(
     if p0 == 0.0:
         return 1
     return math.ceil(p0 * (1.0 - p0) / allowed)
+
+
+def detectable_uplift(
+    contacts: int,
+    control: int,
+    base_rate: float,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> float:
+    """Smallest uplift that ``contacts`` contacted and ``control`` control subscribers detect:
+    the ``min_uplift`` at which :func:`control_size` would ask for exactly this control (solved
+    by bisection to 1e-9)."""
+    for name, count in (("contacts", contacts), ("control", control)):
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"{name} must be a positive int; got {count!r}.")
+    p0 = _fraction(base_rate, "base_rate", open_low=False)
+    z = norm.ppf(1.0 - _fraction(alpha, "alpha") / 2.0) + norm.ppf(_fraction(power, "power"))
+
+    def noise(delta: float) -> float:
+        p1 = p0 + delta
+        return z * math.sqrt(p1 * (1.0 - p1) / contacts + p0 * (1.0 - p0) / control)
+
+    low, high = 0.0, 1.0 - p0
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        low, high = (low, mid) if noise(mid) <= mid else (mid, high)
+        if high - low < 1e-9:
+            break
+    return high

@@ -19,7 +19,12 @@ import pandas as pd
 from prospect.spec import EligibilityRule
 from prospect.targeting.candidates import survivor_mask
 from prospect.targeting.config import CampaignConfig
-from prospect.targeting.control import ControlPlan, control_flags, plan_control, split_control
+from prospect.targeting.control import (
+    ControlPlan,
+    control_flags,
+    plan_control,
+    split_control,
+)
 from prospect.targeting.eligibility import (
     REASONS,
     count_reasons,
@@ -179,15 +184,15 @@ def _ranked(chosen: pd.DataFrame, campaign_key: str, n_control: int) -> pd.DataF
 def _best_list(
     cands: pd.DataFrame, config: CampaignConfig, plan: ControlPlan, campaign_key: str
 ) -> pd.DataFrame:
-    """The optimal list of up to ``B`` contacts plus its control, ranked (raises
-    InfeasibleCampaign when no list meets the constraints)."""
+    """The optimal list of up to ``B`` contacts plus its control, ranked, with a constant
+    ``_underpowered`` column (raises InfeasibleCampaign when no list meets the constraints)."""
     size = (config.min_contacts + plan.budget_control, config.max_contacts + plan.budget_control)
     picked = cands.loc[_lowest_ids_on_ties(cands, select(cands, config, size))]
-    n_control = split_control(len(picked), plan, config)
-    if len(picked) - n_control < config.min_contacts:
+    split = split_control(len(picked), plan, config)
+    if len(picked) - split.size < config.min_contacts:
         raise InfeasibleCampaign("min_contacts", f"min_contacts={config.min_contacts} cannot be "
-                                 f"reached beside a control of {n_control}")  # fmt: skip
-    return _ranked(picked, campaign_key, n_control)
+                                 f"reached beside a control of {split.size}")  # fmt: skip
+    return _ranked(picked, campaign_key, split.size).assign(_underpowered=split.underpowered)
 
 
 def _propensity_list(

@@ -7,8 +7,10 @@ the list's base rate, and the list holds up to ``B + C_B`` rows. A list the cons
 shorter (``N < B + C_B``) holds out the smallest ``C`` with ``C >= control_size(N - C)``: fewer
 contacts need a larger control. Since ``control_size`` rises as the contacts fall, iterating
 ``C <- control_size(N - C)`` from ``max(0, N - B)`` climbs to that smallest ``C`` and never past
-it. The control is refused when it would outnumber the contacts (raise ``min_uplift`` or the
-budget), which also bounds every list by ``2 B`` for the exact shortlists.
+it. The control never outnumbers the contacts (which bounds every list by ``2 B`` for the exact
+shortlists): when the power calculation asks for more, the list is split in halves (contacts
+get the odd one) and the summary marks the control *underpowered*, with the smallest uplift it
+can detect (:func:`prospect.control_power.detectable_uplift`).
 
 Base rate. The power calculation needs the take-up rate of the control; it is estimated as the
 mean ``p_demand`` of the ``B`` candidates of highest value (the list the budget buys when no
@@ -32,7 +34,6 @@ import pandas as pd
 
 from prospect.control_power import control_size
 from prospect.targeting.config import CampaignConfig
-from prospect.targeting.exceptions import InfeasibleCampaign
 
 _MAX_STEPS = 10_000
 
@@ -43,6 +44,14 @@ class ControlPlan:
 
     budget_control: int
     base_rate: float | None
+
+
+@dataclass(frozen=True)
+class ControlSplit:
+    """How many of a list's rows are held out, and whether that meets the power calculation."""
+
+    size: int
+    underpowered: bool
 
 
 def _hash(campaign_key: str, user_id: str) -> int:
@@ -61,51 +70,33 @@ def _size(contacts: int, base_rate: float, config: CampaignConfig) -> int | None
         return None
 
 
-def _infeasible(contacts: int, base_rate: float, config: CampaignConfig) -> InfeasibleCampaign:
-    assert config.control is not None
-    c = config.control
-    return InfeasibleCampaign(
-        "control.min_uplift",
-        f"{contacts} contacts at a base rate of {base_rate:.4f} cannot show an uplift of "
-        f"{c.min_uplift} (alpha {c.alpha}, power {c.power}) with a control no larger than the "
-        "contacts; raise control.min_uplift or the budget, or set control: null",
-    )
-
-
 def plan_control(p_demand: np.ndarray, value: np.ndarray, config: CampaignConfig) -> ControlPlan:
-    """Control size for the budget's contacts, from the candidates' ``p_demand`` and value.
-
-    Raises
-    ------
-    InfeasibleCampaign
-        The control the power calculation asks for would outnumber the contacts.
-    """
+    """Control size for the budget's contacts, from the candidates' ``p_demand`` and value
+    (capped at the contacts)."""
     if config.control is None or len(value) == 0:
         return ControlPlan(0, None)
     contacts = min(config.max_contacts, len(value))
     top = np.lexsort((np.arange(len(value)), -np.asarray(value, dtype=float)))[:contacts]
     base = float(np.mean(np.asarray(p_demand, dtype=float)[top]))
     size = _size(contacts, base, config)
-    if size is None or size > contacts:
-        raise _infeasible(contacts, base, config)
-    return ControlPlan(size, base)
+    return ControlPlan(contacts if size is None else min(size, contacts), base)
 
 
-def split_control(n_list: int, plan: ControlPlan, config: CampaignConfig) -> int:
-    """Control size of a list of ``n_list`` rows: the smallest ``C >= max(0, n_list - B)`` with
-    ``C >= control_size(n_list - C)`` (see the module docstring)."""
+def split_control(n_list: int, plan: ControlPlan, config: CampaignConfig) -> ControlSplit:
+    """Control of a list of ``n_list`` rows: the smallest ``C >= max(0, n_list - B)`` with
+    ``C >= control_size(n_list - C)``, else half the list, underpowered (module docstring)."""
     if config.control is None or plan.base_rate is None or n_list == 0:
-        return 0
+        return ControlSplit(0, False)
     size = max(0, n_list - config.max_contacts)
     for _ in range(_MAX_STEPS):
         contacts = n_list - size
         needed = _size(contacts, plan.base_rate, config) if contacts >= 1 else None
         if needed is None or needed > contacts:
-            raise _infeasible(contacts, plan.base_rate, config)
+            return ControlSplit(n_list // 2, True)
         if needed <= size:
-            return size
+            return ControlSplit(size, False)
         size = needed
-    raise _infeasible(n_list - size, plan.base_rate, config)  # pragma: no cover
+    return ControlSplit(n_list // 2, True)  # pragma: no cover
 
 
 def _allocate(sizes: pd.Series, total: int) -> pd.Series:

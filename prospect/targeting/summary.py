@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, select_autoescape
 
+from prospect.control_power import detectable_uplift
 from prospect.targeting.charts import distribution_png
 from prospect.targeting.config import CampaignConfig
 
@@ -97,15 +98,24 @@ def selection_section(
     basis: str,
     base_rate: float | None,
 ) -> dict[str, Any]:
-    """How the list was chosen: value basis, control sizing, incremental cardholders of the
-    list and of the propensity-ranked list on the same budget (None where unknown)."""
+    """How the list was chosen: value basis, control sizing (and the smallest uplift the control
+    detects), incremental cardholders of the list and of the propensity-ranked list on the same
+    budget (None where unknown). ``ranked`` carries the ``_underpowered`` flag of its split."""
     n_control = int(ranked["is_control"].sum())
+    n_contacted = len(ranked) - n_control
     control = None
     if config.control is not None:
+        c = config.control
+        detectable = None
+        if base_rate is not None and n_control and n_contacted:
+            rate = min(base_rate, 1.0 - 1e-6)
+            detectable = round(detectable_uplift(n_contacted, n_control, rate, alpha=c.alpha,
+                                                 power=c.power), 6)  # fmt: skip
         control = {
-            "size": n_control, "min_uplift": config.control.min_uplift,
-            "alpha": config.control.alpha, "power": config.control.power,
+            "size": n_control, "min_uplift": c.min_uplift, "alpha": c.alpha, "power": c.power,
             "base_rate": None if base_rate is None else round(base_rate, 6),
+            "underpowered": bool(len(ranked) and ranked["_underpowered"].iloc[0]),
+            "detectable_uplift": detectable,
         }  # fmt: skip
     uplift = basis == "uplift"
     return {
@@ -180,7 +190,10 @@ endif %}.</p>{% endif %}
 {% if s.control %}<p>Control group: {{ s.control.size }} subscribers, never contacted, on top of
 the budget of {{ s.budget_contacts }} contacts: sized to detect an uplift of
 {{ s.control.min_uplift }} at alpha {{ s.control.alpha }} with power {{ s.control.power }}
-(base rate {{ s.control.base_rate }}).</p>{% else %}<p>No control group.</p>{% endif %}
+(base rate {{ s.control.base_rate }}){% if s.control.underpowered %}: <strong>underpowered</strong>,
+the power calculation asks for more control than contacts, so the list is split in halves and
+can detect an uplift of {{ s.control.detectable_uplift }}{% endif %}.</p>{% else %}
+<p>No control group.</p>{% endif %}
 <h2>Exclusions by reason</h2><table>
 {% for k, v in s.exclusions.items() %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}
 </table>

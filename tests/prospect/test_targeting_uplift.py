@@ -13,7 +13,7 @@ from scipy.stats import norm
 
 from prospect.exceptions import ConfigError
 from prospect.spec import load_spec
-from prospect.targeting import CampaignConfig, InfeasibleCampaign, build_campaign, shortlist
+from prospect.targeting import CampaignConfig, build_campaign, shortlist
 from prospect.targeting.config import load_campaign_config
 from prospect.targeting.control import ControlPlan, split_control
 from prospect.targeting.value import expected_value, scored_value
@@ -137,19 +137,27 @@ def test_a_list_the_constraints_keep_short_holds_out_the_smallest_enough_control
     config = make_config(budget={"contacts": 2000}, control={"min_uplift": 0.05})
     plan = ControlPlan(budget_control=_expected_control(2000, 0.2, 0.05), base_rate=0.2)
     for n_list in (2000 + plan.budget_control, 2600, 2300):
-        size = split_control(n_list, plan, config)
+        split = split_control(n_list, plan, config)
+        assert not split.underpowered
+        size = split.size
         assert n_list - size <= 2000
         assert size >= _expected_control(n_list - size, 0.2, 0.05)
         assert size - 1 < _expected_control(n_list - size + 1, 0.2, 0.05)  # one less is short
-    assert split_control(2000 + plan.budget_control, plan, config) == plan.budget_control
+    assert split_control(2000 + plan.budget_control, plan, config).size == plan.budget_control
 
 
-def test_a_control_that_would_outnumber_the_contacts_is_refused_naming_the_field():
+def test_a_control_the_list_cannot_afford_is_half_the_list_and_marked_underpowered():
     scored = make_scored([0.3] * 20, [0.05] * 20, [0.02] * 20)
     config = make_config(budget={"contacts": 10}, control={"min_uplift": 0.05})
-    with pytest.raises(InfeasibleCampaign, match="control.min_uplift") as err:
-        build_campaign(scored, config, campaign_key="k", rules=RULES, as_of=AS_OF)
-    assert err.value.constraint == "control.min_uplift"
+    summary = build_campaign(scored, config, campaign_key="k", rules=RULES, as_of=AS_OF).summary
+    assert (summary["n_contacted"], summary["n_control"]) == (10, 10)
+    control = summary["control"]
+    assert control["underpowered"] is True and control["base_rate"] == pytest.approx(0.3)
+    # the detectable uplift d solves z^2 (p1 q1 / 10 + p0 q0 / 10) = d^2 with p1 = 0.3 + d
+    d, z = control["detectable_uplift"], norm.ppf(0.975) + norm.ppf(0.8)
+    p1 = 0.3 + d
+    assert z * math.sqrt(p1 * (1 - p1) / 10 + 0.3 * 0.7 / 10) == pytest.approx(d, abs=1e-6)
+    assert d > 0.05
 
 
 @pytest.mark.parametrize(

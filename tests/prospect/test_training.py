@@ -66,7 +66,15 @@ def test_bundle_folder_holds_models_manifest_card_and_charts(trained):
     assert {"bundle.joblib", "manifest.json", "model_card.html", "model_card.json",
             "lift_gain.png", "calibration.png", "personas.json"} <= names  # fmt: skip
     stored = joblib.load(result.directory / "bundle.joblib")  # the challenger is only reported
-    assert set(stored) == {"segmenter", "propensity", "scorecard", "spec_name", "spec_yaml"}
+    assert set(stored) == {
+        "segmenter",
+        "propensity",
+        "scorecard",
+        "spec_name",
+        "spec_yaml",
+        "uplift",
+    }
+    assert stored["uplift"] is None  # no campaign history in these months
     assert result.created and steps == [
         "read data", "personas", "propensity", "scorecard", "reject inference", "challenger",
         "time folds", "model card", "write",
