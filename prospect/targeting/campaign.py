@@ -186,7 +186,7 @@ def _best_list(
 ) -> pd.DataFrame:
     """The optimal list of up to ``B`` contacts plus its control, ranked, with a constant
     ``_underpowered`` column (raises InfeasibleCampaign when no list meets the constraints)."""
-    size = (config.min_contacts + plan.budget_control, config.max_contacts + plan.budget_control)
+    size = (config.min_contacts, config.max_contacts + plan.budget_control)
     picked = cands.loc[_lowest_ids_on_ties(cands, select(cands, config, size))]
     split = split_control(len(picked), plan, config)
     if len(picked) - split.size < config.min_contacts:

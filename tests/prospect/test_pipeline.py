@@ -288,7 +288,7 @@ def test_merged_partition_shortlists_select_the_single_machine_list(ready, tmp_p
         as_of=date(2026, 11, 1),
     )
     stored = _targets(ready, result.campaign_id)
-    assert len(scored) == 3000 and len(stored) == 400
+    assert len(scored) == 3000 and int((stored["is_control"] == 0).sum()) == 400  # control on top
     assert stored["user_id"].tolist() == single.targets["user_id"].tolist()
     assert stored["is_control"].tolist() == single.targets["is_control"].tolist()
     [campaign] = _campaigns(ready)

@@ -77,7 +77,7 @@ def test_bundle_folder_holds_models_manifest_card_and_charts(trained):
     assert stored["uplift"] is None  # no campaign history in these months
     assert result.created and steps == [
         "read data", "personas", "propensity", "scorecard", "reject inference", "challenger",
-        "time folds", "model card", "write",
+        "uplift", "time folds", "model card", "write",
     ]  # fmt: skip
     assert result.version.startswith("m-202610-") and len(result.version) == len("m-202610-") + 8
 
