@@ -134,3 +134,15 @@ def test_uplift_by_decile_in_hand_computed_numbers():
     assert (first["low"], first["high"]) == (1.0, 1.0)  # both arms' rates are 0 or 1
     assert first["predicted"] == pytest.approx(19.5)
     assert all(d["measured"] == 0.0 for d in table[1:])
+
+
+def test_uplift_by_decile_interval_adds_both_arms_variances():
+    # 40 rows, 4 per decile (2 contacted, 2 control); decile 1: one taker in each arm
+    score = np.arange(40, 0, -1, dtype=float)
+    t = np.tile([1, 0], 20)
+    y = np.zeros(40)
+    y[[0, 1]] = 1
+    first = uplift_by_decile(y, t, score)[0]
+    # 0.5 - 0.5, se = sqrt(0.25 / 2 + 0.25 / 2) = 0.5
+    assert first["measured"] == 0.0
+    assert (first["low"], first["high"]) == pytest.approx((-0.98, 0.98), abs=1e-3)
