@@ -146,3 +146,20 @@ def test_uplift_by_decile_interval_adds_both_arms_variances():
     # 0.5 - 0.5, se = sqrt(0.25 / 2 + 0.25 / 2) = 0.5
     assert first["measured"] == 0.0
     assert (first["low"], first["high"]) == pytest.approx((-0.98, 0.98), abs=1e-3)
+
+
+def test_the_run_selects_on_the_bundles_uplift(trained, campaign_dir):
+    from datetime import date
+
+    from prospect.pipeline.scoring import scored_frame
+    from prospect.targeting import build_campaign, load_campaign_config
+
+    bundle = load_bundle_dir(trained[0].directory)
+    frame = pd.read_parquet(campaign_dir / "subscribers_2026-10.parquet")
+    scored = scored_frame(bundle, frame, bundle.spec)
+    np.testing.assert_allclose(scored["uplift"], bundle.score(frame)["uplift"])
+    config = load_campaign_config().model_copy(update={"control": None})
+    config = config.model_copy(update={"budget": config.budget.model_copy(update={"contacts": 50})})
+    summary = build_campaign(scored, config, campaign_key="k", rules=bundle.spec.eligibility.rules,
+                             as_of=date(2026, 10, 1)).summary  # fmt: skip
+    assert summary["value_basis"] == "uplift" and summary["n_contacted"] == 50
