@@ -13,7 +13,7 @@ from scipy.stats import norm
 
 from prospect.exceptions import ConfigError
 from prospect.spec import load_spec
-from prospect.targeting import CampaignConfig, build_campaign, shortlist
+from prospect.targeting import CampaignConfig, build_campaign, shortlist, write_campaign_summary
 from prospect.targeting.config import load_campaign_config
 from prospect.targeting.control import ControlPlan, split_control
 from prospect.targeting.value import expected_value, scored_value
@@ -146,11 +146,14 @@ def test_a_list_the_constraints_keep_short_holds_out_the_smallest_enough_control
     assert split_control(2000 + plan.budget_control, plan, config).size == plan.budget_control
 
 
-def test_a_control_the_list_cannot_afford_is_half_the_list_and_marked_underpowered():
+def test_a_control_the_list_cannot_afford_is_half_the_list_and_marked_underpowered(tmp_path):
     scored = make_scored([0.3] * 20, [0.05] * 20, [0.02] * 20)
     config = make_config(budget={"contacts": 10}, control={"min_uplift": 0.05})
-    summary = build_campaign(scored, config, campaign_key="k", rules=RULES, as_of=AS_OF).summary
+    result = build_campaign(scored, config, campaign_key="k", rules=RULES, as_of=AS_OF)
+    summary = result.summary
     assert (summary["n_contacted"], summary["n_control"]) == (10, 10)
+    html = write_campaign_summary(result, tmp_path)["html"].read_text(encoding="utf-8")
+    assert "<strong>underpowered</strong>" in html and "Expected incremental cardholders" in html
     control = summary["control"]
     assert control["underpowered"] is True and control["base_rate"] == pytest.approx(0.3)
     # the detectable uplift d solves z^2 (p1 q1 / 10 + p0 q0 / 10) = d^2 with p1 = 0.3 + d
