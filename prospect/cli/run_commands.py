@@ -30,14 +30,21 @@ from prospect.cli.app import (
     operational_errors,
 )
 from prospect.exceptions import ProspectError
-from prospect.pipeline import RunResult, RunState, execute, get_state, plan_month, result_of
+from prospect.pipeline import (
+    ENDED,
+    RunResult,
+    RunState,
+    execute,
+    get_state,
+    plan_month,
+    result_of,
+)
 from prospect.pipeline.scoring import check_run_spec
 from prospect.pipeline.stability import report_paths
 from prospect.pipeline.state import run_session
 from prospect.settings import get_settings
 from prospect.store import DQReport, Run, upgrade
 
-ENDED = ("draft", "quarantined", "failed", "approved", "rejected")
 _STYLE = {"draft": "green", "approved": "green", "quarantined": "bold red", "failed": "bold red"}
 CELERY = [sys.executable, "-m", "celery", "-A", "worker.celery_app"]
 

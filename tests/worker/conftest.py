@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from prospect.cli.run_commands import worker_command
+from prospect.pipeline.lifecycle import ENDED
 from tests.worker.helpers import install_bundle, train_small_bundle
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_ENV = "PROSPECT_TEST_REDIS_URL"
-ENDED = ("draft", "quarantined", "failed", "approved", "rejected")
 
 
 def _ping(url: str) -> bool:
