@@ -132,3 +132,35 @@ def test_a_worker_killed_while_scoring_is_replaced_and_the_run_completes_once(
     assert wait_for(run_id) == "draft"
     _assert_one_complete_campaign(run_id)
     assert partitions_pending(get_settings(), load_plan(get_settings(), run_id)) == []
+
+
+@pytest.mark.redis
+def test_a_month_that_failed_on_a_worker_is_restarted_when_asked_again(
+    redis_url, data_env, start_worker, tmp_path
+):
+    from prospect.pipeline import get_state
+    from prospect.settings import get_settings
+    from worker.tasks import enqueue_run
+
+    env = data_env(redis_url)
+    batch = write_month(tmp_path / "in", seed=35)
+    landed = batch.read_bytes()
+    run_id = enqueue_run("2026-10", str(batch), "test")  # planned; no worker yet
+    batch.write_bytes(landed[: len(landed) // 2])  # the file is being copied again
+    start_worker(env)
+    assert wait_for(run_id) == "failed"
+    state = get_state(get_settings(), run_id)
+    assert state is not None and "changed since the run was planned" in (state.failure_reason or "")
+    batch.write_bytes(landed)  # the copy completed: the same bytes, so the same run id
+    assert enqueue_run("2026-10", str(batch), "test") == run_id
+    assert wait_for(run_id) == "draft"
+    _assert_one_complete_campaign(run_id)
+    assert _audit_actions(run_id) == [
+        "run.validating",
+        "run.failed",
+        "run.queued",
+        "run.validating",
+        "run.scoring",
+        "run.selecting",
+        "run.draft",
+    ]
