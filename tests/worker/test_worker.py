@@ -164,3 +164,31 @@ def test_a_month_that_failed_on_a_worker_is_restarted_when_asked_again(
         "run.selecting",
         "run.draft",
     ]
+
+
+def test_a_worker_brings_a_fresh_database_to_the_latest_schema_when_it_starts(
+    start_worker, tmp_path
+):
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from prospect.settings import Settings
+    from prospect.store import make_engine
+    from prospect.store.db import alembic_config
+
+    settings = Settings(data_dir=tmp_path / "var", environment="test")
+    env = {"PROSPECT_DATA_DIR": str(settings.data_dir), "PROSPECT_ENVIRONMENT": "test",
+           "PROSPECT_BROKER_URL": "", "PROSPECT_DATABASE_URL": ""}  # fmt: skip
+    database = settings.data_dir / "prospect.db"
+    assert not database.exists()
+    start_worker(env)
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    deadline, revision = time.monotonic() + 60, None
+    while time.monotonic() < deadline and revision != head:
+        time.sleep(0.5)
+        if database.exists():
+            engine = make_engine(settings.db_url)
+            with engine.connect() as connection:
+                revision = MigrationContext.configure(connection).get_current_revision()
+            engine.dispose()
+    assert revision == head
