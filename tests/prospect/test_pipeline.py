@@ -375,7 +375,7 @@ def _n_reports(settings) -> int:
 def test_a_failed_month_asked_again_is_restarted_and_redoes_only_unfinished_work(
     ready, tmp_path, monkeypatch, crashing, audit
 ):
-    from prospect.pipeline import run_month, steps
+    from prospect.pipeline import admit, get_state, run_month, steps
     from tests.worker.helpers import write_month
 
     batch = write_month(tmp_path / "in", seed=25)
@@ -391,9 +391,13 @@ def test_a_failed_month_asked_again_is_restarted_and_redoes_only_unfinished_work
         run_month(batch, "2026-10", settings=ready, n_partitions=3)
     [run_id] = [p.name for p in (ready.artifacts_dir / "runs").iterdir()]
     assert _run_audit(ready, run_id) == audit and _campaigns(ready) == []
+    assert get_state(ready, run_id).finished_at is not None
     scored = steps.shortlist_marker(ready, run_id, 0)
     first_scoring = scored.stat().st_mtime_ns
     monkeypatch.setattr(steps, crashing, real)  # the crash is over; the month is asked again
+    assert admit(ready, run_id) == "restart"  # what asking again does first
+    restarting = get_state(ready, run_id)
+    assert (restarting.status, restarting.finished_at) == ("queued", None)
     again = run_month(batch, "2026-10", settings=ready, n_partitions=3)
     assert again.state.run_id == run_id
     assert (again.state.status, again.state.failure_reason) == ("draft", None)
