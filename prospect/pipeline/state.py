@@ -88,7 +88,7 @@ def admit(settings: Settings, run_id: str) -> Admission:
         run = session.get(Run, run_id, with_for_update=True)
         decision = admission(None if run is None else run.status)
         if decision == "restart":
-            move(session, run_id, "queued")
+            move(session, run_id, "queued").finished_at = None  # it runs again
             logger.info("run %s: restarted after failing", run_id)
         return decision
 
