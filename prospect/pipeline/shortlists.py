@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-EXPLANATIONS = ("drivers", "reasons")
+from prospect.pipeline.scoring import EXPLANATIONS
+
 ID = "user_id"
 
 
