@@ -9,7 +9,10 @@ Figures: wall time per worker count (enqueue to draft campaign stored), each run
 timings, peak resident memory of each worker process (its kernel high-water mark, VmHWM), the
 peak of the validate step alone (VmHWM restarted at each change of the run's status, polled
 every 50 ms), and throughput per worker. The peer of the 2-worker run is the
-1-worker run measured here, so the ratio is the speed-up.
+1-worker run measured here, so the ratio is the speed-up. Last, the 1-worker run's partitions
+are scored again in this process, interleaved, with explanations (drivers, reason codes) for
+the shortlisted rows only (the pipeline's path) and for every row (the former path): the
+shortlists must be equal, and the two times are one figure and its peer.
 
 Setup (not timed): one synthetic month of 1M users as Parquet and a small bundle trained on
 3 months x 3,000 users (scoring cost per row does not depend on the training size). Redis is
@@ -167,6 +170,38 @@ def _config(root: Path, name: str) -> Path:
     return path
 
 
+def _explanations_ab(run_id: str) -> dict[str, Any]:
+    """Score every partition of the run twice, interleaved, in this process: explanations for
+    the shortlisted rows only (the pipeline's path) and for every row (the former path). The
+    shortlists must come out equal; returns the summed seconds of each path."""
+    import pandas as pd
+
+    from prospect.io import read_batch
+    from prospect.pipeline import load_plan, run_dir, steps
+    from prospect.pipeline.partitions import partition_path
+    from prospect.pipeline.scoring import load_scorer
+    from prospect.settings import get_settings
+
+    settings = get_settings()
+    plan = load_plan(settings, run_id)
+    spec, scorer = steps._spec(plan, settings), load_scorer(settings, plan.model_version)
+    seconds = {"shortlist_only": 0.0, "every_row": 0.0}
+    for index in range(plan.n_partitions):
+        part = partition_path(run_dir(settings, run_id) / "partitions", index)
+        frame = read_batch(part, spec, month=plan.month)
+        shortlists = {}
+        order = ("shortlist_only", "every_row") if index % 2 else ("every_row", "shortlist_only")
+        for path in order:
+            started = time.perf_counter()
+            _, short, _ = steps.score_partition(
+                scorer, frame, spec, plan, settings, explain_all=path == "every_row"
+            )
+            seconds[path] += time.perf_counter() - started
+            shortlists[path] = short
+        pd.testing.assert_frame_equal(shortlists["shortlist_only"], shortlists["every_row"])
+    return {k: round(v, 2) for k, v in seconds.items()}
+
+
 def main() -> None:
     started = time.perf_counter()
     broker = _broker()
@@ -174,6 +209,7 @@ def main() -> None:
         root = Path(tmp)
         env, batch = _setup(root, broker)
         runs = {n: _run(env, batch, n, _config(root, f"bench-{n}-workers")) for n in (1, 2)}
+        explain = _explanations_ab(runs[1]["run_id"])
     figures = []
     for n, r in runs.items():
         peak = max(r["peaks_mib"])
@@ -219,6 +255,16 @@ def main() -> None:
                 "users/s/worker",
             ),
         ]
+    figures.append(
+        figure(
+            "score_seconds_1m_explanations_for_shortlisted_rows_only",
+            explain["shortlist_only"],
+            "s",
+            peer="explanations for every row (former path), same partitions, interleaved",
+            peer_value=explain["every_row"],
+            higher_is_better=False,
+        )
+    )
     # One task validates (whole batch in memory): the other worker only scored and/or selected.
     other = runs[2]["peaks_mib"][1 - _validating(runs[2])[0]]
     figures.append(
@@ -235,6 +281,7 @@ def main() -> None:
         "partitions": N_PARTITIONS,
         "broker": "redis" if broker else "sqla+sqlite (embedded)",
         "runs": {str(n): {k: v for k, v in r.items()} for n, r in runs.items()},
+        "explanations_ab_seconds": explain,
         "note": "2 shared cores under load from other sessions: timings are noisy; "
         "one run per worker count",
         "load_average_1m_at_end": round(os.getloadavg()[0], 1),
