@@ -9,10 +9,7 @@ Figures: wall time per worker count (enqueue to draft campaign stored), each run
 timings, peak resident memory of each worker process (its kernel high-water mark, VmHWM), the
 peak of the validate step alone (VmHWM restarted at each change of the run's status, polled
 every 50 ms), and throughput per worker. The peer of the 2-worker run is the
-1-worker run measured here, so the ratio is the speed-up. Last, the 1-worker run's partitions
-are scored again in this process, interleaved, with explanations (drivers, reason codes) for
-the shortlisted rows only (the pipeline's path) and for every row (the former path): the
-shortlists must be equal, and the two times are one figure and its peer.
+1-worker run measured here, so the ratio is the speed-up.
 
 Setup (not timed): one synthetic month of 1M users as Parquet and a small bundle trained on
 3 months x 3,000 users (scoring cost per row does not depend on the training size). Redis is
@@ -38,7 +35,6 @@ N_USERS = 1_000_000
 N_PARTITIONS = 8
 TARGET_SECONDS = 120.0
 MEMORY_LIMIT_MIB = 2048.0
-SMALL_BUDGET = 5_000  # a list a tenth of the default's: shortlists a fraction of the rows
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -171,48 +167,6 @@ def _config(root: Path, name: str) -> Path:
     return path
 
 
-def _explanations_ab(run_id: str, contacts: int | None = None) -> dict[str, Any]:
-    """Score every partition of the run twice, interleaved, in this process: explanations for
-    the shortlisted rows only (the pipeline's path) and for every row (the former path). The
-    shortlists must come out equal; returns the summed seconds of each path and the share of
-    rows shortlisted. ``contacts`` replaces the run's budget (a smaller list, smaller
-    shortlists)."""
-    import dataclasses
-
-    import pandas as pd
-
-    from prospect.io import read_batch
-    from prospect.pipeline import load_plan, run_dir, steps
-    from prospect.pipeline.partitions import partition_path
-    from prospect.pipeline.scoring import load_scorer
-    from prospect.settings import get_settings
-
-    settings = get_settings()
-    plan = load_plan(settings, run_id)
-    if contacts is not None:
-        plan = dataclasses.replace(plan, config={**plan.config, "budget": {"contacts": contacts}})
-    spec, scorer = steps._spec(plan, settings), load_scorer(settings, plan.model_version)
-    seconds = {"shortlist_only": 0.0, "every_row": 0.0}
-    rows = {"scored": 0, "shortlisted": 0}
-    for index in range(plan.n_partitions):
-        part = partition_path(run_dir(settings, run_id) / "partitions", index)
-        frame = read_batch(part, spec, month=plan.month)
-        shortlists = {}
-        order = ("shortlist_only", "every_row") if index % 2 else ("every_row", "shortlist_only")
-        for path in order:
-            started = time.perf_counter()
-            _, short, _ = steps.score_partition(
-                scorer, frame, spec, plan, settings, explain_all=path == "every_row"
-            )
-            seconds[path] += time.perf_counter() - started
-            shortlists[path] = short
-        pd.testing.assert_frame_equal(shortlists["shortlist_only"], shortlists["every_row"])
-        rows["scored"] += len(frame)
-        rows["shortlisted"] += len(shortlists["every_row"])
-    return {**{k: round(v, 2) for k, v in seconds.items()},
-            "shortlisted_share": round(rows["shortlisted"] / rows["scored"], 3)}  # fmt: skip
-
-
 def main() -> None:
     started = time.perf_counter()
     broker = _broker()
@@ -220,8 +174,6 @@ def main() -> None:
         root = Path(tmp)
         env, batch = _setup(root, broker)
         runs = {n: _run(env, batch, n, _config(root, f"bench-{n}-workers")) for n in (1, 2)}
-        explain = _explanations_ab(runs[1]["run_id"])
-        explain_small = _explanations_ab(runs[1]["run_id"], contacts=SMALL_BUDGET)
     figures = []
     for n, r in runs.items():
         peak = max(r["peaks_mib"])
@@ -267,26 +219,6 @@ def main() -> None:
                 "users/s/worker",
             ),
         ]
-    figures.append(
-        figure(
-            "score_seconds_1m_explanations_for_shortlisted_rows_only",
-            explain["shortlist_only"],
-            "s",
-            peer="explanations for every row (former path), same partitions, interleaved",
-            peer_value=explain["every_row"],
-            higher_is_better=False,
-        )
-    )
-    figures.append(
-        figure(
-            f"score_seconds_1m_explanations_for_shortlisted_rows_only_budget_{SMALL_BUDGET}",
-            explain_small["shortlist_only"],
-            "s",
-            peer="explanations for every row (former path), same partitions, interleaved",
-            peer_value=explain_small["every_row"],
-            higher_is_better=False,
-        )
-    )
     # One task validates (whole batch in memory): the other worker only scored and/or selected.
     other = runs[2]["peaks_mib"][1 - _validating(runs[2])[0]]
     figures.append(
@@ -303,7 +235,6 @@ def main() -> None:
         "partitions": N_PARTITIONS,
         "broker": "redis" if broker else "sqla+sqlite (embedded)",
         "runs": {str(n): {k: v for k, v in r.items()} for n, r in runs.items()},
-        "explanations_ab_seconds": {"run_budget": explain, f"budget_{SMALL_BUDGET}": explain_small},
         "note": "2 shared cores under load from other sessions: timings are noisy; "
         "one run per worker count",
         "load_average_1m_at_end": round(os.getloadavg()[0], 1),

@@ -232,14 +232,6 @@ class Scorecard(BinaryTargetMixin, ClassifierMixin, BaseEstimator):
         return pd.DataFrame(texts, index=as_frame(X).index,
                             columns=[f"reason_{i + 1}" for i in range(n)])  # fmt: skip
 
-    def reason_lists(
-        self, X: pd.DataFrame, n: int = 4, labels: Mapping[str, str] | None = None
-    ) -> list[list[str]]:
-        """Each row's reasons as :meth:`assess` lists them: costliest first, as text, without
-        the empty slots (for explaining only the rows that need it)."""
-        lookup = self.lookup(labels)
-        return _lists(lookup.reasons(self._codes(X, lookup), n))
-
     def first_reason_shares(self, X: pd.DataFrame) -> pd.Series:
         """Share of rows whose first reason is each feature (``(none)``: nothing cost
         points), largest first: how the reasons spread over a population."""
@@ -276,9 +268,8 @@ class Scorecard(BinaryTargetMixin, ClassifierMixin, BaseEstimator):
         -------
         pandas.DataFrame
             Indexed like ``X``: ``pd``, ``score_points``, ``grade`` (A best), ``reasons``
-            (list of str; None with ``n_reasons=0``, for rows never explained) and
-            ``points_<dimension>`` sub-scores with ``points_base`` (they sum to the score).
-            ``dimensions`` defaults to the scorecard's own.
+            (list of str) and ``points_<dimension>`` sub-scores with ``points_base`` (they
+            sum to the score). ``dimensions`` defaults to the scorecard's own.
         """
         lookup = self.lookup(labels)
         codes = self._codes(X, lookup)
@@ -288,7 +279,8 @@ class Scorecard(BinaryTargetMixin, ClassifierMixin, BaseEstimator):
         out["pd"] = 1.0 / (1.0 + np.exp(-self._log_odds(total)))
         out["score_points"] = total
         out["grade"] = grades.assign_grades(total, self.grade_cuts_)
-        out["reasons"] = _lists(lookup.reasons(codes, n_reasons)) if n_reasons else None
+        texts = lookup.reasons(codes, n_reasons)
+        out["reasons"] = [[t for t in row if t is not None] for row in texts.tolist()]
         groups = self._dimension_groups(dimensions if dimensions is not None else self.dimensions)
         position = {f: j for j, f in enumerate(self.selected_)}
         for name, features in groups.items():
@@ -335,10 +327,6 @@ class Scorecard(BinaryTargetMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "bin_points_")
         return export.sql_points(self.binner_.bins_, self.bin_points_, self.base_points_,
                                  table=table)  # fmt: skip
-
-
-def _lists(texts: np.ndarray) -> list[list[str]]:
-    return [[t for t in row if t is not None] for row in texts.tolist()]
 
 
 def points_follow_risk(bins: FeatureBins, points: np.ndarray) -> bool:

@@ -210,24 +210,15 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "pipeline_")
         contribs = self._contribs(self._prepare(X), approximate=True)
+        proba = 1.0 / (1.0 + np.exp(-contribs.sum(axis=1, dtype=np.float64)))
+        if self.calibrator_ is not None:
+            proba = self.calibrator_.calibrated_classifiers_[0].calibrators[0].predict(proba)
         indices, values = ex.top_drivers(contribs, int(n))
         preparer = self.pipeline_[0]
         drivers = ex.describe_drivers(
             X, preparer.feature_names_out_, self._kinds(), preparer.medians_, indices, values
         )
-        return self._demand(contribs), drivers
-
-    def demand(self, X: pd.DataFrame) -> np.ndarray:
-        """``P(card)`` exactly as :meth:`proba_and_drivers` gives it, without the drivers (for
-        rows that are never explained)."""
-        check_is_fitted(self, "pipeline_")
-        return self._demand(self._contribs(self._prepare(X), approximate=True))
-
-    def _demand(self, contribs: np.ndarray) -> np.ndarray:
-        proba = 1.0 / (1.0 + np.exp(-contribs.sum(axis=1, dtype=np.float64)))
-        if self.calibrator_ is not None:
-            proba = self.calibrator_.calibrated_classifiers_[0].calibrators[0].predict(proba)
-        return np.asarray(proba, dtype=float)
+        return np.asarray(proba, dtype=float), drivers
 
     def _prepare(self, X: pd.DataFrame) -> np.ndarray:
         require_frame(X, list(self.feature_names_in_))

@@ -21,7 +21,6 @@ from risk import StabilityProfile
 
 logger = logging.getLogger(__name__)
 
-EXPLANATIONS = ("drivers", "reasons")
 SCORE_COLUMNS = ("persona", "persona_name", "p_demand", "drivers", "pd", "score_points", "reasons")
 CONTACT_COLUMN = "msisdn"  # the number a channel dials; missing when the table has none
 _LOADED: dict[tuple[str, str], Scorer] = {}
@@ -34,9 +33,7 @@ class Scorer(Protocol):
     version: str
     stability_profile: StabilityProfile | None
 
-    def score(self, df: pd.DataFrame, *, explain: bool = True) -> pd.DataFrame: ...
-
-    def explain(self, df: pd.DataFrame) -> pd.DataFrame: ...
+    def score(self, df: pd.DataFrame) -> pd.DataFrame: ...
 
 
 def active_model_version(settings: Settings) -> str:
@@ -80,13 +77,10 @@ def check_run_spec(settings: Settings, spec: str) -> None:
         )
 
 
-def scored_frame(
-    scorer: Scorer, frame: pd.DataFrame, spec: DatasetSpec, *, explain: bool = True
-) -> pd.DataFrame:
-    """One row per subscriber, positioned like ``frame``: id, contact number, the columns the
-    spec's eligibility rules read, the opt-out key and the bundle's scores (``drivers`` and
-    ``reasons`` None unless ``explain``; see :func:`explained`)."""
-    scores = scorer.score(frame, explain=explain)
+def scored_frame(scorer: Scorer, frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """One row per subscriber: id, contact number, the columns the spec's eligibility rules
+    read, the opt-out key and the bundle's scores."""
+    scores = scorer.score(frame)
     missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
     if missing:
         raise ValueError(f"the model bundle's scores lack column(s) {missing}.")
@@ -96,15 +90,4 @@ def scored_frame(
     out[OPT_OUT_COLUMN] = frame[spec.opt_out_key].astype(str).to_numpy()
     for col in SCORE_COLUMNS:
         out[col] = scores[col].to_numpy()
-    return out
-
-
-def explained(scorer: Scorer, frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """``rows`` of a :func:`scored_frame` of ``frame`` (its labels are ``frame``'s positions)
-    with their ``drivers`` and ``reasons``, computed for those rows only."""
-    out = rows.copy()
-    if len(rows):
-        found = scorer.explain(frame.iloc[rows.index.to_numpy()])
-        for col in EXPLANATIONS:
-            out[col] = found[col].to_numpy()
     return out

@@ -16,8 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from prospect.pipeline.scoring import EXPLANATIONS
-
+EXPLANATIONS = ("drivers", "reasons")
 ID = "user_id"
 
 

@@ -32,7 +32,7 @@ from prospect.pipeline.plan import (
     write_json_atomic,
     write_parquet_atomic,
 )
-from prospect.pipeline.scoring import Scorer, explained, load_scorer, run_spec, scored_frame
+from prospect.pipeline.scoring import load_scorer, run_spec, scored_frame
 from prospect.pipeline.state import RunState, get_state, mark, move, run_session
 from prospect.quality import gate_batch
 from prospect.settings import Settings
@@ -127,9 +127,9 @@ def _partition(plan: RunPlan, settings: Settings) -> list[Path]:
 def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
     """Score partition ``index`` and keep only its rows that can reach the final list.
 
-    Writes the scored partition (without explanations), its shortlist (with them) and (last) a
-    JSON of its counts, with its rows' counts in the stability profile's bins; a partition
-    whose JSON exists is not scored again. Returns the counts.
+    Writes the scored partition, its shortlist and (last) a JSON of its counts, with its rows'
+    counts in the stability profile's bins; a partition whose JSON exists is not scored again.
+    Returns the counts.
     """
     marker = shortlist_marker(settings, run_id, index)
     if marker.is_file():
@@ -140,13 +140,14 @@ def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
     part = partition_path(run_dir(settings, run_id) / "partitions", index)
     scorer = load_scorer(settings, plan.model_version)
     frame = read_batch(part, spec, month=plan.month)
-    scored, short, counts = score_partition(scorer, frame, spec, plan, settings)
-    counts["stability"] = stability.partition_counts(
+    scored = scored_frame(scorer, frame, spec)
+    drift = stability.partition_counts(
         scorer.stability_profile, frame, scored["score_points"].to_numpy()
     )
     del frame  # the partition's raw columns are not needed past this point
     write_parquet_atomic(scored, run_dir(settings, run_id) / "scored" / part.name)
-    write_parquet_atomic(short, marker.with_suffix(".parquet"))
+    counts = _shortlist(scored, plan, settings, marker.with_suffix(".parquet"))
+    counts["stability"] = drift
     counts["seconds"] = round(time.perf_counter() - started, 3)
     write_json_atomic(marker, counts)
     logger.info(
@@ -159,28 +160,7 @@ def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
     return counts
 
 
-def score_partition(
-    scorer: Scorer,
-    frame: pd.DataFrame,
-    spec: DatasetSpec,
-    plan: RunPlan,
-    settings: Settings,
-    *,
-    explain_all: bool = False,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """The partition scored, its shortlist and their counts. Explanations (drivers, reason
-    codes) are computed for the shortlisted rows only, the only ones a list can show;
-    ``explain_all`` computes them for every row first (the former path, for comparison)."""
-    scored = scored_frame(scorer, frame, spec, explain=explain_all)
-    short, counts = _shortlist(scored, plan, settings)
-    if not explain_all:
-        short = explained(scorer, frame, short)
-    return scored, short, counts
-
-
-def _shortlist(
-    scored: pd.DataFrame, plan: RunPlan, settings: Settings
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _shortlist(scored: pd.DataFrame, plan: RunPlan, settings: Settings, out: Path) -> dict:
     config = plan.campaign_config
     suppressed, contacts = inputs.load_contact_rules(settings, plan.run_id)
     eligibility = _spec(plan, settings).eligibility.rules
@@ -190,7 +170,8 @@ def _shortlist(
         rules=eligibility, **rules,
     )  # fmt: skip
     short = shortlist(scored, config, rules=eligibility, **rules)
-    return short, {
+    write_parquet_atomic(short, out)
+    return {
         "n_scored": len(scored),
         "n_eligible": int(reasons.isna().sum()),
         "n_shortlisted": len(short),

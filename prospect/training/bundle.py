@@ -50,13 +50,8 @@ class ModelBundle:
             index=df.index,
         )  # fmt: skip
 
-    def score(
-        self, df: pd.DataFrame, *, n_drivers: int = 3, n_reasons: int = 4, explain: bool = True
-    ) -> pd.DataFrame:
+    def score(self, df: pd.DataFrame, *, n_drivers: int = 3, n_reasons: int = 4) -> pd.DataFrame:
         """Personas, card demand and risk of every row of a canonical frame.
-
-        With ``explain=False`` the ``drivers`` and ``reasons`` columns hold None and every other
-        column is the same; :meth:`explain` then gives them for the rows that need them.
 
         Returns
         -------
@@ -67,19 +62,8 @@ class ModelBundle:
             ``points_<dimension>`` sub-scores with ``points_base`` (they sum to the score).
         """
         out = self.assign_personas(df)
-        if explain:
-            out["p_demand"], out["drivers"] = demand_and_drivers(self.propensity, df, n_drivers)
-        else:
-            out["p_demand"], out["drivers"] = self.propensity.demand(df), None
-        return pd.concat([out, self._risk(df, n_reasons if explain else 0)], axis=1)
-
-    def explain(self, df: pd.DataFrame, *, n_drivers: int = 3, n_reasons: int = 4) -> pd.DataFrame:
-        """``drivers`` and ``reasons`` of each row, indexed like ``df``, exactly as
-        :meth:`score` gives them (each row's explanation depends on that row alone)."""
-        _, drivers = demand_and_drivers(self.propensity, df, n_drivers)
-        with gc_paused():
-            reasons = self.scorecard.reason_lists(df, n_reasons, labels=reason_labels(self.spec))
-        return pd.DataFrame({"drivers": drivers, "reasons": reasons}, index=df.index)
+        out["p_demand"], out["drivers"] = demand_and_drivers(self.propensity, df, n_drivers)
+        return pd.concat([out, self._risk(df, n_reasons)], axis=1)
 
     def _risk(self, df: pd.DataFrame, n_reasons: int) -> pd.DataFrame:
         """The scorecard's own scoring path (``Scorecard.assess``), worded from the spec."""

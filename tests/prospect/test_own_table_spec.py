@@ -197,10 +197,7 @@ class _FakeScorer:
     version = "m-test"
     stability_profile = None
 
-    def explain(self, df: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({"drivers": [[]] * len(df), "reasons": [[]] * len(df)}, index=df.index)
-
-    def score(self, df: pd.DataFrame, *, explain: bool = True) -> pd.DataFrame:
+    def score(self, df: pd.DataFrame) -> pd.DataFrame:
         n = len(df)
         return pd.DataFrame({
             "persona": [0] * n, "persona_name": ["all"] * n, "p_demand": [0.5] * n,

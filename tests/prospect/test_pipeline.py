@@ -412,37 +412,6 @@ def test_a_failed_month_asked_again_is_restarted_and_redoes_only_unfinished_work
     assert _run_audit(ready, run_id) == audit + restarted
 
 
-def test_explaining_only_shortlisted_rows_gives_the_same_shortlists_list_and_reasons(
-    ready, tmp_path
-):
-    from prospect.pipeline import load_plan, run_dir, run_month, steps
-    from prospect.pipeline.partitions import partition_path
-    from prospect.pipeline.scoring import load_scorer
-    from tests.worker.helpers import write_month
-
-    result = run_month(write_month(tmp_path / "in", seed=26), "2026-10", settings=ready,
-                       n_partitions=3)  # fmt: skip
-    run_id = result.state.run_id
-    plan, folder = load_plan(ready, run_id), run_dir(ready, run_id)
-    spec, scorer = steps._spec(plan, ready), load_scorer(ready, plan.model_version)
-    former = []
-    for index in range(3):
-        frame = read_batch(partition_path(folder / "partitions", index), spec, month="2026-10")
-        _, old, _ = steps.score_partition(scorer, frame, spec, plan, ready, explain_all=True)
-        old.to_parquet(tmp_path / f"old-{index}.parquet", index=False)  # as the step writes
-        new = pd.read_parquet(steps.shortlist_marker(ready, run_id, index).with_suffix(".parquet"))
-        pd.testing.assert_frame_equal(new, pd.read_parquet(tmp_path / f"old-{index}.parquet"))
-        former.append(old)
-        scored = pd.read_parquet(folder / "scored" / f"part-{index:04d}.parquet")
-        assert scored["drivers"].isna().all() and scored["reasons"].isna().all()  # not computed
-    old_rows = pd.concat(former).set_index("user_id")
-    targets = pd.read_parquet(folder / "selection" / "targets.parquet")
-    assert len(targets) > 0 and targets["reasons"].map(len).sum() > 0
-    for name in ("drivers", "reasons"):
-        expected = old_rows.loc[targets["user_id"], name].map(list).tolist()
-        assert targets[name].map(list).tolist() == expected
-
-
 def test_a_rejected_list_reruns_as_a_new_attempt_that_honours_new_opt_outs(ready, tmp_path):
     from prospect.pipeline import run_month
     from prospect.store import add_suppression, make_engine, review_campaign, session_scope
