@@ -33,7 +33,9 @@ from api.routes import (
 )
 from api.schemas import PROBLEM_MEDIA_TYPE
 from prospect.settings import Settings, get_settings
-from prospect.store import make_engine, upgrade
+from prospect.startup import prepare_database
+from prospect.store import make_engine
+from prospect.store.exceptions import SchemaNotCurrentError
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +118,11 @@ class SafeStaticFiles(StaticFiles):
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     try:
-        upgrade(settings.db_url)
+        prepare_database(settings)
     except SQLAlchemyError as exc:
         # Keep serving: /health reports the database as down until it is reachable.
         logger.error("database schema upgrade failed at start-up: %s", type(exc).__name__)
+    except SchemaNotCurrentError as exc:
+        logger.error("%s", exc)
     yield
     app.state.engine.dispose()

@@ -54,6 +54,7 @@ def _broker() -> str:
 def _setup(root: Path, broker: str) -> tuple[dict[str, str], Path]:
     """Environment of the bench's data folder (bundle promoted) and the 1M-user batch."""
     from prospect.settings import get_settings
+    from prospect.startup import prepare_database
     from prospect.synth import write_months
     from tests.worker.helpers import install_bundle, train_small_bundle
 
@@ -65,6 +66,7 @@ def _setup(root: Path, broker: str) -> tuple[dict[str, str], Path]:
     }
     os.environ.update(env)
     get_settings.cache_clear()
+    prepare_database(get_settings())  # as `prospect run` does before queueing
     install_bundle(train_small_bundle(root / "bundle"), get_settings())
     batch = write_months(root / "landing", N_USERS, 1, seed=7, end_month="2026-10")[0]
     return env, batch

@@ -25,6 +25,7 @@ from bench.common import figure, median_seconds, peak_rss_mib, write_result
 from prospect.io import read_batch
 from prospect.riskmodel import reason_labels, stability_counts
 from prospect.settings import Settings
+from prospect.startup import prepare_database
 from prospect.synth import write_months
 from prospect.training import ModelBundle, TrainingConfig, train
 from prospect.training.scoring import demand_and_drivers
@@ -44,7 +45,7 @@ def replicate(frame: pd.DataFrame, rows: int, id_column: str) -> pd.DataFrame:
 def train_figures(work: Path) -> tuple[list[dict], ModelBundle, dict]:
     data_dir = work / "months"
     write_months(data_dir, USERS, MONTHS, seed=0)
-    settings = Settings(data_dir=work / "var", environment="test")
+    settings = prepare_database(Settings(data_dir=work / "var", environment="test"))
     seconds, result = median_seconds(lambda: train(data_dir, settings=settings,
                                                    config=TrainingConfig()), repeats=1)  # fmt: skip
     again, _ = median_seconds(lambda: train(data_dir, settings=settings), repeats=1)

@@ -28,8 +28,8 @@ from prospect.store import (
     load_suppression,
     make_engine,
     session_scope,
-    upgrade,
 )
+from prospect.store.db import require_schema
 from validation import (
     ColumnRule,
     CrossFieldRule,
@@ -140,7 +140,7 @@ def gate_batch(
     path = Path(path)
     rules = rules or table_rules(spec)
     ref = _reference(reference, spec)
-    upgrade(settings.db_url)
+    require_schema(settings.db_url)
     try:
         frame: pd.DataFrame | None = read_batch(path, spec, month=month)
     except DataReadError as exc:
@@ -226,7 +226,6 @@ def _finish(
     """
     checksum = _checksum(path)
     quarantine = result.outcome == "quarantine" and path.is_file()
-    upgrade(settings.db_url)
     engine = make_engine(settings.db_url)
     try:
         with session_scope(engine) as session:

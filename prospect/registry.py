@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from prospect.settings import Settings, get_settings
-from prospect.store import ModelVersion, make_engine, record_audit, session_scope, upgrade
+from prospect.store import ModelVersion, make_engine, record_audit, session_scope
 from prospect.store.audit import MODEL_ENTITY
+from prospect.store.db import require_schema
 from prospect.store.types import utcnow
 from prospect.training.bundle import ModelBundle
 from prospect.training.exceptions import (
@@ -34,7 +35,7 @@ __all__ = [
 
 
 def _engine(settings: Settings) -> Engine:
-    upgrade(settings.db_url)
+    require_schema(settings.db_url)
     return make_engine(settings.db_url)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from prospect import policy
+from prospect.pipeline.lifecycle import admission
 from prospect.store import (
     AuditEvent,
     Campaign,
@@ -40,8 +41,6 @@ logger = logging.getLogger(__name__)
 REVIEW_ROLES = policy.REVIEW_ROLES
 DEFAULT_SAMPLE_SIZE = 20
 MAX_COMMENT_LENGTH = 2_000
-# A run in one of these has ended: asking for it again queues nothing.
-ENDED_RUN_STATUSES = ("draft", "approved", "rejected", "quarantined")
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ class Requeued:
     @property
     def queued(self) -> bool:
         """False when the same batch, model and config lead to a run that already ended."""
-        return self.status not in ENDED_RUN_STATUSES
+        return admission(self.status) != "ended"
 
 
 EnqueueRun = Callable[[str, str, Mapping[str, Any]], Requeued]

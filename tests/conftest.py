@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,9 +25,20 @@ def datasets_dir() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite file at the latest schema (what an entry point leaves), copied per test."""
+    from prospect.store import upgrade
+
+    path = tmp_path_factory.mktemp("schema") / "prospect.db"
+    upgrade(f"sqlite:///{path}")  # the engine is disposed, so the WAL is folded into the file
+    return path
+
+
 @pytest.fixture()
-def settings(tmp_path, monkeypatch):
-    """Settings pointing every path and URL at a fresh temporary data directory."""
+def bare_settings(tmp_path, monkeypatch):
+    """Settings pointing every path and URL at a fresh temporary data directory, with no
+    database yet (as before any entry point ran)."""
     from prospect.settings import get_settings
 
     monkeypatch.setenv("PROSPECT_DATA_DIR", str(tmp_path / "var"))
@@ -36,6 +48,17 @@ def settings(tmp_path, monkeypatch):
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
+
+
+@pytest.fixture()
+def settings(bare_settings, migrated_sqlite):
+    """:func:`bare_settings` with the database at the latest schema, as the entry points
+    (``prospect db upgrade``, the CLI, the API and the worker at start) leave it; library
+    code only checks the schema."""
+    database = Path(make_url(bare_settings.db_url).database or "")
+    database.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_sqlite, database)
+    return bare_settings
 
 
 @pytest.fixture()

@@ -8,13 +8,21 @@ folder: nothing to start); Redis in production by setting ``PROSPECT_BROKER_URL=
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from celery import Celery
+from celery.signals import worker_init
+from sqlalchemy.exc import SQLAlchemyError
 
 from prospect.settings import Settings, get_settings
+from prospect.startup import prepare_database
+from prospect.store.exceptions import SchemaNotCurrentError
 from worker.beat import beat_schedule
 from worker.config import WorkerSettings
 
 QUEUE = "prospect"
+logger = logging.getLogger(__name__)
 
 
 def make_celery(settings: Settings | None = None, knobs: WorkerSettings | None = None) -> Celery:
@@ -56,6 +64,18 @@ def make_celery(settings: Settings | None = None, knobs: WorkerSettings | None =
     if settings.celery_result_backend.startswith(("redis://", "rediss://")):
         app.conf.result_backend_transport_options = {"visibility_timeout": knobs.visibility_timeout}
     return app
+
+
+@worker_init.connect
+def _prepare_database(**_: Any) -> None:
+    """A worker brings the database to the latest schema when it starts, as the API does (its
+    tasks only check it); one it cannot reach yet is left to the tasks' retries."""
+    try:
+        prepare_database(get_settings())
+    except SQLAlchemyError as exc:
+        logger.error("database schema upgrade failed at worker start: %s", type(exc).__name__)
+    except SchemaNotCurrentError as exc:
+        logger.error("%s", exc)
 
 
 app = make_celery()

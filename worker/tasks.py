@@ -24,11 +24,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
 from prospect.pipeline import (
+    admit,
     fail,
     find_new_batch,
-    get_state,
     load_plan,
-    mark,
     partitions_pending,
     plan_month,
     publish_step,
@@ -47,7 +46,6 @@ from worker.config import WorkerSettings
 logger = logging.getLogger(__name__)
 KNOBS = WorkerSettings()
 TRANSIENT = (DatabaseError, BrokerError, RedisConnectionError, TimeoutError)
-RESTARTABLE = ("failed",)
 
 
 class RunStepTask(Task):
@@ -176,9 +174,8 @@ def enqueue_run(
 ) -> str:
     """Create the month's run (``queued``) and queue its first step; returns the run id.
 
-    A run that already ended (draft, quarantined, approved, rejected) is not queued again; a
-    failed one is restarted; one in progress is queued again, which is harmless since every
-    step skips finished work (and rescues a run whose messages were lost).
+    What happens to a run asked for again is :mod:`prospect.pipeline.lifecycle`'s policy
+    (ended: nothing; failed: restarted; in progress: its first step queued again).
 
     Raises BatchNotFoundError, ConfigError or NoActiveModelError (HTTP 422 in the API) and
     kombu's OperationalError when the broker is unreachable.
@@ -188,15 +185,12 @@ def enqueue_run(
     plan, created = plan_month(
         month, batch, config, settings=settings, n_partitions=n, requested_by=requested_by
     )
-    state = get_state(settings, plan.run_id)
-    status = state.status if state is not None else "queued"
-    if status in ("draft", "approved", "rejected", "quarantined"):
-        logger.info("run %s already ended as %s; not queued again", plan.run_id, status)
+    decision = admit(settings, plan.run_id)
+    if decision == "ended":
+        logger.info("run %s already ended; not queued again", plan.run_id)
         return plan.run_id
-    if status in RESTARTABLE:
-        mark(settings, plan.run_id, "queued")
     _producer_send(settings, "worker.tasks.validate", plan.run_id)
-    logger.info("queued run %s for %s (%s)", plan.run_id, month, "new" if created else status)
+    logger.info("queued run %s for %s (%s)", plan.run_id, month, "new" if created else decision)
     return plan.run_id
 
 

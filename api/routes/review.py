@@ -169,8 +169,9 @@ def get_enqueue_run(settings: SettingsDep) -> review.EnqueueRun:
     """How a re-run is queued: the worker's ``enqueue_run`` with the rejected list's config,
     then the run's status read back (tests override this dependency)."""
     try:
+        from prospect.pipeline import get_state
         from prospect.targeting import CampaignConfig
-        from worker.tasks import enqueue_run, get_state
+        from worker.tasks import enqueue_run
     except ImportError as exc:
         logger.error("cannot import worker.tasks.enqueue_run: %s", exc)
         raise Problem(503, "the run queue is not available; try again later.") from exc

@@ -6,7 +6,6 @@ Every command upgrades the schema first, so a fresh data directory just works.
 from __future__ import annotations
 
 import getpass
-import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +14,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from prospect.cli.app import app, console, err_console, fail
-from prospect.settings import get_settings
+from prospect.cli.app import app, console, err_console, fail, open_database
 from prospect.store import (
     StoreError,
     create_api_key,
@@ -29,7 +27,6 @@ from prospect.store import (
     set_password,
     set_pii_access,
     unlock_logins,
-    upgrade,
 )
 
 users_app = typer.Typer(help="Review-page users (login with a password).", no_args_is_help=True)
@@ -44,12 +41,6 @@ STDIN_HELP = "Read the password from the first line of stdin."
 PII_HELP = "May see personal data (msisdn) in full, whatever the role."
 
 
-def _upgrade(url: str) -> None:
-    # Alembic narrates every run at INFO; the CLI reports upgrades itself (via the store).
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    upgrade(url)
-
-
 def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
@@ -57,9 +48,7 @@ def _actor() -> str:
 @contextmanager
 def _session() -> Iterator[Session]:
     """A committed-or-rolled-back session on the configured database, errors shown plainly."""
-    url = get_settings().db_url
-    _upgrade(url)
-    engine = make_engine(url)
+    engine = make_engine(open_database().db_url)
     try:
         with session_scope(engine) as session:
             yield session
@@ -72,7 +61,7 @@ def _session() -> Iterator[Session]:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the latest version."""
-    _upgrade(get_settings().db_url)
+    open_database()
     console.print("database schema is up to date")
 
 

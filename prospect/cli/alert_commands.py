@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 
 from prospect.cardholders import read_card_issues
-from prospect.cli.app import app, console, fail
+from prospect.cli.app import app, console, fail, open_database
 from prospect.exceptions import ProspectError
 from prospect.settings import get_settings
-from prospect.store import StoreError, make_engine, session_scope, upgrade
+from prospect.store import StoreError, make_engine, session_scope
 from prospect.store.alerts import list_alerts
 from prospect.store.cardholders import register_cardholders
 from prospect.store.models import WebhookDelivery
@@ -32,8 +32,7 @@ def cardholders(
     """Register card issues: each cardholder is watched for early warnings from the issue date."""
     from prospect.alerts import load_alert_config
 
-    settings = get_settings()
-    upgrade(settings.db_url)
+    settings = open_database()
     try:
         months = watch_months or load_alert_config(settings.early_warning_config).watch_months
         issues = read_card_issues(file)
@@ -53,8 +52,7 @@ def list_command(
     limit: int = typer.Option(20, "--limit", min=1),
 ) -> None:
     """The newest alerts matching the filters."""
-    settings = get_settings()
-    upgrade(settings.db_url)
+    settings = open_database()
     try:
         with session_scope(make_engine(settings.db_url)) as session:
             rows, total = list_alerts(session, status=status, severity=severity, month=month,
@@ -101,8 +99,7 @@ def deliver_command(
 
     from prospect.webhooks import attempt_delivery
 
-    settings = get_settings()
-    upgrade(settings.db_url)
+    settings = open_database()
     with session_scope(make_engine(settings.db_url)) as session:
         stmt = select(WebhookDelivery.id).where(WebhookDelivery.status == "pending")
         pending = list(session.scalars(stmt))

@@ -11,6 +11,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from prospect.logging_setup import PipeConsole, configure_logging
+from prospect.settings import Settings
 
 EXIT_PASS, EXIT_WARN, EXIT_QUARANTINE = 0, 1, 2
 """``prospect validate`` and ``prospect run``: the gate's outcome."""
@@ -60,14 +61,28 @@ def operational_errors() -> Iterator[None]:
     try:
         yield
     except ProspectError as exc:
-        fail(exc, EXIT_REFERENCE if type(exc).__name__ == "ReferenceUnreadableError"
-             else EXIT_BAD_INPUT)  # fmt: skip
+        fail(exc, _PROSPECT_CODES.get(type(exc).__name__, EXIT_BAD_INPUT))
     except OperationalError as exc:
         fail(f"database unavailable or locked: {str(exc.orig).splitlines()[0]}", EXIT_DATABASE)
     except OSError as exc:
         code = _OS_CODES.get(exc.errno or 0, EXIT_IO)
         where = f" ({exc.filename})" if exc.filename else ""
         fail(f"{exc.strerror or exc}{where}; nothing was changed", code)
+
+
+_PROSPECT_CODES = {"ReferenceUnreadableError": EXIT_REFERENCE,
+                   "SchemaNotCurrentError": EXIT_DATABASE}  # fmt: skip
+
+
+def open_database() -> Settings:
+    """The settings, with the database brought to the latest schema: every command that opens
+    the database starts here (:func:`prospect.startup.prepare_database`). A database that is
+    unreachable, locked or newer than this code is one line and exit code 6."""
+    from prospect.startup import prepare_database
+
+    with operational_errors():
+        return prepare_database()
+    raise AssertionError("unreachable")  # operational_errors exits on every error
 
 
 def fail(exc: Exception | str, code: int = 2) -> None:

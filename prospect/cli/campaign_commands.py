@@ -6,11 +6,10 @@ from pathlib import Path
 
 import typer
 
-from prospect.cli.app import app, console, fail
+from prospect.cli.app import app, console, fail, open_database
 from prospect.exceptions import ProspectError
 from prospect.outcomes import mark_sent, report_responses
-from prospect.settings import get_settings
-from prospect.store import make_engine, session_scope, upgrade
+from prospect.store import make_engine, session_scope
 
 
 @app.command()
@@ -19,8 +18,7 @@ def send(
     channel: str = typer.Option("sms", "--channel", help="Channel the list was sent on."),
 ) -> None:
     """Record the approved list as contacted (control group excluded) for later contact caps."""
-    settings = get_settings()
-    upgrade(settings.db_url)
+    settings = open_database()
     try:
         with session_scope(make_engine(settings.db_url)) as session:
             n = mark_sent(session, campaign_id, channel=channel, actor="cli")
@@ -36,8 +34,7 @@ def responses(
     file: Path = typer.Argument(..., help="CSV with user_id and optionally took_card (0/1)."),
 ) -> None:
     """Load who took a card and report the take-up of contacted targets against control."""
-    settings = get_settings()
-    upgrade(settings.db_url)
+    settings = open_database()
     try:
         with session_scope(make_engine(settings.db_url)) as session:
             report = report_responses(session, settings, campaign_id, file)

@@ -21,15 +21,15 @@ import typer
 from sqlalchemy import select
 
 from prospect import registry
-from prospect.cli.app import app, console, fail
+from prospect.cli.app import app, console, fail, open_database
 from prospect.cli.demo_alerts import (
     prepare_demo_cardholders,
     show_demo_alerts,
     write_demo_world,
 )
 from prospect.exceptions import ProspectError
-from prospect.settings import Settings, get_settings
-from prospect.store import create_api_key, session_scope, upgrade
+from prospect.settings import Settings
+from prospect.store import create_api_key, session_scope
 from prospect.store.db import make_engine
 from prospect.store.models import Run, User
 from prospect.synth import month_range
@@ -131,10 +131,8 @@ def demo(
     from prospect.cli.run_commands import run
     from prospect.cli.serve_command import serve as serve_api
 
-    settings = get_settings()
+    settings = open_database()
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(settings.db_url)
         newest = land_demo_months(settings, users, months, seed, end_month)
         train_and_promote(settings, seed)
         prepare_demo_cardholders(settings, newest, seed)

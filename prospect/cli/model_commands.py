@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import logging
 import time
 import warnings
 from pathlib import Path
@@ -14,13 +13,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
 from prospect import registry
-from prospect.cli.app import app, console, fail
+from prospect.cli.app import app, console, fail, open_database
 from prospect.exceptions import ProspectError
 from prospect.training import STEPS, LibraryVersionWarning, TrainingConfig, train
-
-
-def _quiet_alembic() -> None:
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @app.command("train")
@@ -33,7 +28,7 @@ def train_command(
     promote: bool = typer.Option(False, "--promote", help="Promote the bundle when done."),
 ) -> None:
     """Fit personas, propensity and scorecard (latest month held out) into a model bundle."""
-    _quiet_alembic()
+    open_database()
     config = TrainingConfig(seed=seed, n_folds=folds, n_personas=personas)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     started = time.perf_counter()
@@ -94,7 +89,7 @@ def promote_command(
     version: str = typer.Argument(..., help="Bundle version to score with."),
 ) -> None:
     """Make a trained bundle the one used for scoring (exactly one is active)."""
-    _quiet_alembic()
+    open_database()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LibraryVersionWarning)
         try:
@@ -109,7 +104,7 @@ def promote_command(
 @app.command("models")
 def models_command() -> None:
     """List trained bundles with their test-month metrics and which one is active."""
-    _quiet_alembic()
+    open_database()
     rows = registry.list_versions()
     if not rows:
         console.print("no model bundles yet; run `prospect train --data DIR`.", markup=False)

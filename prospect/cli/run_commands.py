@@ -27,17 +27,25 @@ from prospect.cli.app import (
     app,
     console,
     fail,
+    open_database,
     operational_errors,
 )
 from prospect.exceptions import ProspectError
-from prospect.pipeline import RunResult, RunState, execute, get_state, plan_month, result_of
+from prospect.pipeline import (
+    ENDED,
+    RunResult,
+    RunState,
+    execute,
+    get_state,
+    plan_month,
+    result_of,
+)
 from prospect.pipeline.scoring import check_run_spec
 from prospect.pipeline.stability import report_paths
 from prospect.pipeline.state import run_session
 from prospect.settings import get_settings
-from prospect.store import DQReport, Run, upgrade
+from prospect.store import DQReport, Run
 
-ENDED = ("draft", "quarantined", "failed", "approved", "rejected")
 _STYLE = {"draft": "green", "approved": "green", "quarantined": "bold red", "failed": "bold red"}
 CELERY = [sys.executable, "-m", "celery", "-A", "worker.celery_app"]
 
@@ -67,6 +75,7 @@ def run(
     ),
 ) -> None:
     """Run the month: gate, personas, propensity, risk, selection, draft campaign."""
+    open_database()
     with operational_errors():
         if spec is not None:
             check_run_spec(get_settings(), spec)
@@ -167,8 +176,7 @@ def _show_stability(run_id: str) -> None:
 @app.command()
 def runs(limit: int = typer.Option(20, "--limit", min=1, help="Newest runs to list.")) -> None:
     """List runs, newest first, with their status and timings."""
-    settings = get_settings()
-    upgrade(settings.db_url)
+    settings = open_database()
     with run_session(settings) as session:
         rows = [
             RunState.of(r) for r in session.query(Run).order_by(Run.created_at.desc()).limit(limit)

@@ -14,6 +14,7 @@ from prospect.cli.app import (
     EXIT_WARN,
     app,
     console,
+    open_database,
     operational_errors,
 )
 from prospect.quality import GateResult, gate_batch
@@ -34,6 +35,7 @@ def validate(
 ) -> None:
     """Run the data-quality gate: exit 0 on pass, 1 on warn, 2 on quarantine (3-9: see the
     README's exit codes)."""
+    open_database()
     with operational_errors():
         gate = gate_batch(file, load_spec(spec), month=month, reference=reference)
     _print(gate)

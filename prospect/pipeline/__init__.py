@@ -8,11 +8,12 @@ from prospect.pipeline.exceptions import (
     RunError,
 )
 from prospect.pipeline.landing import batch_for_month, find_new_batch, month_of
+from prospect.pipeline.lifecycle import ENDED, admission
 from prospect.pipeline.partitions import partition_batch
 from prospect.pipeline.plan import RunPlan, load_plan, prepare_run, run_dir
 from prospect.pipeline.run import RunResult, execute, plan_month, result_of, run_month
 from prospect.pipeline.runid import config_hash, derive_run_id
-from prospect.pipeline.state import RunState, fail, get_state, mark, stopped
+from prospect.pipeline.state import RunState, admit, fail, get_state, mark, stopped
 from prospect.pipeline.steps import (
     partitions_pending,
     publish_step,
@@ -22,7 +23,7 @@ from prospect.pipeline.steps import (
 )
 
 __all__ = [
-    "BatchNotFoundError", "PartitionsPendingError", "RunError",
+    "BatchNotFoundError", "ENDED", "PartitionsPendingError", "RunError", "admission", "admit",
     "RunPlan", "RunResult", "RunState", "batch_for_month", "config_hash", "derive_run_id",
     "execute", "fail", "find_new_batch", "get_state", "load_plan", "mark", "month_of",
     "partition_batch", "partitions_pending", "plan_month", "prepare_run", "publish_step",

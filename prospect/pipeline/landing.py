@@ -20,7 +20,8 @@ from prospect.io import file_checksum
 from prospect.pipeline.exceptions import BatchNotFoundError
 from prospect.pipeline.state import run_session
 from prospect.settings import Settings
-from prospect.store import Run, upgrade
+from prospect.store import Run
+from prospect.store.db import require_schema
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def find_new_batch(settings: Settings) -> tuple[Path, str] | None:
     Files whose name carries no ``YYYY-MM`` are skipped with a warning: the beat cannot tell
     which month they hold.
     """
-    upgrade(settings.db_url)
+    require_schema(settings.db_url)
     with run_session(settings) as session:
         seen = set(session.scalars(select(Run.batch_checksum)))
     for path in landed_batches(settings):

@@ -23,7 +23,8 @@ from prospect.io import file_checksum
 from prospect.pipeline.exceptions import RunError
 from prospect.pipeline.runid import config_hash, derive_run_id
 from prospect.settings import Settings
-from prospect.store import Run, get_or_create_run, make_engine, session_scope, upgrade
+from prospect.store import Run, get_or_create_run, make_engine, session_scope
+from prospect.store.db import require_schema
 from prospect.targeting import CampaignConfig
 
 DEFAULT_SPEC = "subscriber_5g"
@@ -168,7 +169,7 @@ def prepare_run(
     batch = Path(batch).resolve()
     checksum = file_checksum(batch)
     digest = config_hash(config)
-    upgrade(settings.db_url)
+    require_schema(settings.db_url)
     base = derive_run_id(checksum, model_version, digest, check_month(month))
     run_id = current_attempt(settings, base)
     plan = RunPlan(

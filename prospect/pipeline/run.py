@@ -24,7 +24,7 @@ from prospect.pipeline.plan import (
     prepare_run,
 )
 from prospect.pipeline.scoring import active_model_version
-from prospect.pipeline.state import RunState, fail, get_state, run_session
+from prospect.pipeline.state import RunState, admit, fail, get_state, run_session
 from prospect.settings import Settings, get_settings
 from prospect.store import Campaign
 from prospect.targeting import CampaignConfig, load_campaign_config
@@ -75,17 +75,22 @@ def plan_month(
 
 
 def execute(run_id: str, settings: Settings) -> RunResult:
-    """Run every step of a prepared run in this process; a failure marks the run failed."""
-    try:
-        if steps.validate_step(run_id, settings) != "quarantine":
-            plan = load_plan(settings, run_id)
-            for index in range(plan.n_partitions):
-                steps.score_step(run_id, index, settings)
-            steps.select_step(run_id, settings)
-            steps.publish_step(run_id, settings)
-    except Exception as exc:
-        fail(settings, run_id, exc)
-        raise
+    """Run every step of a prepared run in this process; a failure marks the run failed.
+
+    The run is first admitted like a queued one (:func:`~prospect.pipeline.state.admit`): an
+    ended run is not run again, a failed one is restarted.
+    """
+    if admit(settings, run_id) != "ended":
+        try:
+            if steps.validate_step(run_id, settings) != "quarantine":
+                plan = load_plan(settings, run_id)
+                for index in range(plan.n_partitions):
+                    steps.score_step(run_id, index, settings)
+                steps.select_step(run_id, settings)
+                steps.publish_step(run_id, settings)
+        except Exception as exc:
+            fail(settings, run_id, exc)
+            raise
     if result_of(settings, run_id).state.status == "draft":
         alerts_step(run_id, settings)  # webhooks wait for a worker or `prospect alerts deliver`
     return result_of(settings, run_id)

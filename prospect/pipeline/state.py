@@ -1,7 +1,7 @@
 """A run's state in the ``runs`` table: read it, move it, and record step timings.
 
-Statuses move queued -> validating -> scoring -> selecting -> draft, or end in quarantined or
-failed (with the reason). A redelivered task reads the state first and skips the work a
+The statuses and what asking for a run again does are in :mod:`prospect.pipeline.lifecycle`;
+here they are read and written. A redelivered task reads the state first and skips the work a
 previous delivery finished.
 """
 
@@ -16,13 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from prospect.pipeline.lifecycle import ENDED, STOPPED, Admission, admission, check_transition
 from prospect.settings import Settings
 from prospect.store import Run, make_engine, session_scope, set_run_status
 
 logger = logging.getLogger(__name__)
-
-ORDER = ("queued", "validating", "scoring", "selecting", "draft")
-FINISHED = ("draft", "approved", "rejected", "quarantined")
 
 
 @dataclass(frozen=True)
@@ -74,28 +72,36 @@ def get_state(settings: Settings, run_id: str) -> RunState | None:
         return None if run is None else RunState.of(run)
 
 
-def reached(status: str, step: str) -> bool:
-    """Whether a run in ``status`` is at or past ``step`` of :data:`ORDER` on the happy path."""
-    if status in ("approved", "rejected"):
-        return True
-    return status in ORDER and ORDER.index(status) >= ORDER.index(step)
-
-
 def stopped(settings: Settings, run_id: str) -> bool:
     """Whether the run ended in ``failed`` or ``quarantined``: a late or duplicate task of such
-    a run does nothing (``enqueue_run`` moves a failed run back to ``queued`` to restart it)."""
+    a run does nothing (:func:`admit` moves a failed run back to ``queued`` to restart it)."""
     state = get_state(settings, run_id)
-    return state is not None and state.status in ("failed", "quarantined")
+    return state is not None and state.status in STOPPED
+
+
+def admit(settings: Settings, run_id: str) -> Admission:
+    """Apply the restart policy to a run asked for again and say what it decided: a failed
+    run is moved back to ``queued`` (``restart``); nothing changes for an ended run (``ended``)
+    or one in progress (``resume``). Read and moved under one lock, so two requests at once
+    restart a run once."""
+    with run_session(settings) as session:
+        run = session.get(Run, run_id, with_for_update=True)
+        decision = admission(None if run is None else run.status)
+        if decision == "restart":
+            move(session, run_id, "queued").finished_at = None  # it runs again
+            logger.info("run %s: restarted after failing", run_id)
+        return decision
 
 
 def fail(
     settings: Settings, run_id: str, exc: BaseException, *, kind: str | None = None
 ) -> RunState | None:
-    """Mark the run ``failed`` with the error as reason, unless it already ended well (a late
-    failure of a duplicate delivery must not undo a stored draft). ``kind`` overrides the
-    error's class name (Celery hands failure hooks a rebuilt exception)."""
+    """Mark the run ``failed`` with the error as reason, unless it already ended (a late
+    failure of a duplicate delivery must not undo a stored draft, and a failed run keeps its
+    first reason). ``kind`` overrides the error's class name (Celery hands failure hooks a
+    rebuilt exception)."""
     state = get_state(settings, run_id)
-    if state is None or state.status in FINISHED:
+    if state is None or state.status in ENDED:
         return state
     return mark(settings, run_id, "failed", failure_reason=f"{kind or type(exc).__name__}: {exc}")
 
@@ -109,15 +115,34 @@ def mark(
     timings: dict[str, float] | None = None,
     dq_report_id: int | None = None,
 ) -> RunState:
-    """Move the run to ``status`` (audited by the store), merging ``timings`` in seconds."""
+    """Move the run to ``status`` (audited by the store), merging ``timings`` in seconds.
+
+    Raises TransitionError when the lifecycle does not allow the move.
+    """
     with run_session(settings) as session:
-        run = set_run_status(
-            session, run_id, status, failure_reason=failure_reason, timings=_rounded(timings)
-        )
+        run = move(session, run_id, status, failure_reason=failure_reason, timings=timings)
         if dq_report_id is not None:
             run.dq_report_id = dq_report_id
         logger.info("run %s: %s %s", run_id, status, failure_reason or "")
         return RunState.of(run)
+
+
+def move(
+    session: Session,
+    run_id: str,
+    status: str,
+    *,
+    failure_reason: str | None = None,
+    timings: dict[str, float] | None = None,
+) -> Run:
+    """Move the run to ``status`` in ``session`` once :func:`check_transition` allows it (the
+    row is locked first on PostgreSQL; SQLite's write session already holds the lock)."""
+    run = session.get(Run, run_id, with_for_update=True)
+    if run is not None:
+        check_transition(run_id, run.status, status)
+    return set_run_status(
+        session, run_id, status, failure_reason=failure_reason, timings=_rounded(timings)
+    )
 
 
 def _rounded(timings: dict[str, float] | None) -> dict[str, float] | None:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from prospect.io import read_batch
 from prospect.pipeline import inputs, shortlists, stability
 from prospect.pipeline.exceptions import PartitionsPendingError
+from prospect.pipeline.lifecycle import reached
 from prospect.pipeline.memory import system_arrow_pool
 from prospect.pipeline.partitions import partition_batch, partition_path
 from prospect.pipeline.plan import (
@@ -32,11 +33,11 @@ from prospect.pipeline.plan import (
     write_parquet_atomic,
 )
 from prospect.pipeline.scoring import load_scorer, run_spec, scored_frame
-from prospect.pipeline.state import get_state, mark, reached, run_session
+from prospect.pipeline.state import RunState, get_state, mark, move, run_session
 from prospect.quality import gate_batch
 from prospect.settings import Settings
 from prospect.spec import DatasetSpec
-from prospect.store import Run, save_campaign, set_run_status
+from prospect.store import DQReport, Run, save_campaign
 from prospect.targeting import CampaignList, build_campaign, shortlist, write_campaign_summary
 from prospect.targeting.eligibility import count_reasons, exclusion_reasons
 from prospect.targeting.value import scored_value
@@ -58,7 +59,8 @@ def validate_step(run_id: str, settings: Settings) -> str:
     """Gate the batch; on pass or warn split it into partitions and move the run to scoring.
 
     Returns the gate outcome (``pass``, ``warn``, ``quarantine``); a quarantined batch ends the
-    run as ``quarantined`` with the report's failures as the reason.
+    run as ``quarantined`` with the report's failures as the reason. A restarted run whose
+    batch the gate already passed keeps that verdict (the bytes are verified unchanged).
     """
     plan = load_plan(settings, run_id)
     state = get_state(settings, run_id)
@@ -69,26 +71,11 @@ def validate_step(run_id: str, settings: Settings) -> str:
     mark(settings, run_id, "validating")
     started = time.perf_counter()
     verify_batch(plan)
-    spec = _spec(plan, settings)
-    with system_arrow_pool():  # the gate holds the whole batch: give freed memory back
-        reference = inputs.reference_profile(settings, plan, spec)
-        gate = gate_batch(
-            Path(plan.batch_path), spec, month=plan.month, reference=reference, settings=settings
-        )
-    seconds = {"validate": time.perf_counter() - started}
-    if gate.outcome == "quarantine":
-        reason = inputs.quarantine_reason(gate)
-        mark(
-            settings,
-            run_id,
-            "quarantined",
-            failure_reason=reason,
-            timings=seconds,
-            dq_report_id=gate.report_id,
-        )
-        return gate.outcome
-    outcome, report_id = gate.outcome, gate.report_id
-    del gate  # the gate's frame is the whole batch: free it before partitioning
+    earlier = _earlier_verdict(settings, state)
+    outcome, report_id = earlier or _gate(plan, settings)
+    if outcome == "quarantine":
+        return outcome
+    seconds = {} if earlier else {"validate": time.perf_counter() - started}
     started = time.perf_counter()
     with system_arrow_pool():
         _partition(plan, settings)
@@ -97,6 +84,38 @@ def validate_step(run_id: str, settings: Settings) -> str:
     seconds["partition"] = time.perf_counter() - started
     mark(settings, run_id, "scoring", timings=seconds, dq_report_id=report_id)
     return outcome
+
+
+def _earlier_verdict(settings: Settings, state: RunState | None) -> tuple[str, int | None] | None:
+    """The outcome and report of the gate an earlier attempt of this run passed, if any."""
+    if state is None or state.dq_report_id is None:
+        return None
+    with run_session(settings) as session:
+        report = session.get(DQReport, state.dq_report_id)
+        if report is None or report.outcome == "quarantine":
+            return None
+        return str(report.outcome), int(report.id)
+
+
+def _gate(plan: RunPlan, settings: Settings) -> tuple[str, int | None]:
+    """Run the gate on the batch; a quarantined batch ends the run ``quarantined``."""
+    started = time.perf_counter()
+    spec = _spec(plan, settings)
+    with system_arrow_pool():  # the gate holds the whole batch: give freed memory back
+        reference = inputs.reference_profile(settings, plan, spec)
+        gate = gate_batch(
+            Path(plan.batch_path), spec, month=plan.month, reference=reference, settings=settings
+        )
+    if gate.outcome == "quarantine":
+        mark(
+            settings,
+            plan.run_id,
+            "quarantined",
+            failure_reason=inputs.quarantine_reason(gate),
+            timings={"validate": time.perf_counter() - started},
+            dq_report_id=gate.report_id,
+        )
+    return gate.outcome, gate.report_id  # the gate's frame (the whole batch) is freed here
 
 
 def _partition(plan: RunPlan, settings: Settings) -> list[Path]:
@@ -177,14 +196,14 @@ def select_step(run_id: str, settings: Settings) -> dict[str, Any]:
     """
     plan = load_plan(settings, run_id)
     out = run_dir(settings, run_id) / "selection"
-    if (out / "summary.json").is_file():
-        return dict(json.loads((out / "summary.json").read_text(encoding="utf-8")))
     pending = partitions_pending(settings, plan)
     if pending:
         raise PartitionsPendingError(f"run {run_id}: partitions {pending} are not scored yet.")
     state = get_state(settings, run_id)
     if state is not None and state.status == "scoring":
         mark(settings, run_id, "selecting", timings=_score_timings(settings, plan))
+    if (out / "summary.json").is_file():  # selected by an earlier delivery or attempt
+        return dict(json.loads((out / "summary.json").read_text(encoding="utf-8")))
     started = time.perf_counter()
     campaign = _select(plan, settings)
     write_campaign_summary(campaign, settings.reports_dir / "campaigns" / run_id)
@@ -267,7 +286,5 @@ def _publish(
         run = session.get(Run, run_id)
         if run is not None and not reached(run.status, "draft"):
             timing["publish"] = time.perf_counter() - started
-            set_run_status(
-                session, run_id, "draft", timings={k: round(v, 3) for k, v in timing.items()}
-            )
+            move(session, run_id, "draft", timings=timing)
         return int(campaign.id)

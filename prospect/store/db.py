@@ -13,15 +13,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from prospect.store.exceptions import SchemaNotCurrentError
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +131,8 @@ def upgrade(url: str, revision: str = "head") -> None:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_UPGRADE_LOCK})")
             before = MigrationContext.configure(connection).get_current_revision()
+            if before is not None and before not in _revisions():
+                raise SchemaNotCurrentError(_unknown(url, before))
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
             after = MigrationContext.configure(connection).get_current_revision()
@@ -134,3 +140,61 @@ def upgrade(url: str, revision: str = "head") -> None:
         engine.dispose()
     if before != after:
         logger.info("database schema upgraded from %s to %s", before or "empty", after)
+
+
+def require_schema(url: str) -> None:
+    """SchemaNotCurrentError unless the schema at ``url`` is the latest migration's.
+
+    Library code checks, never migrates: the entry points (``prospect db upgrade``, the
+    CLI commands that open the database, the API and the worker at start) call
+    :func:`upgrade`. A SQLite file that does not exist is not created here.
+    """
+    parsed = make_url(url)
+    missing = parsed.get_backend_name() == "sqlite" and not (
+        parsed.database and (parsed.database == ":memory:" or Path(parsed.database).exists())
+    )
+    current = None if missing else _current_revision(url)
+    head = _head()
+    if current == head:
+        return
+    if current is not None and current not in _revisions():
+        raise SchemaNotCurrentError(_unknown(url, current))
+    where = "has no schema yet" if current is None else f"is at revision {current}, not {head}"
+    raise SchemaNotCurrentError(
+        f"the database {_shown(url)} {where}: run `prospect db upgrade` (the API and the "
+        "worker also upgrade it when they start)."
+    )
+
+
+def _current_revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+@cache
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def _head() -> str | None:
+    return _script().get_current_head()
+
+
+def _revisions() -> frozenset[str]:
+    return frozenset(r.revision for r in _script().walk_revisions())
+
+
+def _unknown(url: str, revision: str) -> str:
+    return (
+        f"the database {_shown(url)} is at revision {revision}, which this version of "
+        "prospect does not know (a newer version migrated it): run the version that did, "
+        "or point PROSPECT_DATABASE_URL at this version's database."
+    )
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

@@ -19,3 +19,7 @@ class RecordNotFoundError(StoreError):
 
 class InvalidTransitionError(StoreError):
     """A status change not allowed from the record's current status."""
+
+
+class SchemaNotCurrentError(StoreError):
+    """The database's schema is not the one this code was written for (names what to run)."""

@@ -343,6 +343,75 @@ def test_a_run_that_cannot_select_is_failed_with_the_reason(ready, tmp_path):
     assert _campaigns(ready) == []
 
 
+def _run_audit(settings, run_id: str) -> list[str]:
+    from prospect.store import audit_trail, make_engine, session_scope
+
+    engine = make_engine(settings.db_url)
+    with session_scope(engine) as session:
+        actions = [e.action for e in audit_trail(session, "runs", run_id)]
+    engine.dispose()
+    return actions
+
+
+def _n_reports(settings) -> int:
+    from sqlalchemy import func, select
+
+    from prospect.store import DQReport, make_engine, session_scope
+
+    engine = make_engine(settings.db_url)
+    with session_scope(engine) as session:
+        count = session.scalar(select(func.count()).select_from(DQReport))
+    engine.dispose()
+    return int(count or 0)
+
+
+@pytest.mark.parametrize(
+    ("crashing", "audit"),
+    [
+        ("score_step", ["run.validating", "run.scoring", "run.failed"]),
+        ("publish_step", ["run.validating", "run.scoring", "run.selecting", "run.failed"]),
+    ],
+)
+def test_a_failed_month_asked_again_is_restarted_and_redoes_only_unfinished_work(
+    ready, tmp_path, monkeypatch, crashing, audit
+):
+    from prospect.pipeline import admit, get_state, run_month, steps
+    from tests.worker.helpers import write_month
+
+    batch = write_month(tmp_path / "in", seed=25)
+    real = getattr(steps, crashing)
+
+    def crash_once(run_id, *args):
+        if crashing == "publish_step" or args[0] == 1:  # publishing, or partition 1 of 3
+            raise RuntimeError("worker lost")
+        return real(run_id, *args)
+
+    monkeypatch.setattr(steps, crashing, crash_once)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        run_month(batch, "2026-10", settings=ready, n_partitions=3)
+    [run_id] = [p.name for p in (ready.artifacts_dir / "runs").iterdir()]
+    assert _run_audit(ready, run_id) == audit and _campaigns(ready) == []
+    assert get_state(ready, run_id).finished_at is not None
+    scored = steps.shortlist_marker(ready, run_id, 0)
+    first_scoring = scored.stat().st_mtime_ns
+    monkeypatch.setattr(steps, crashing, real)  # the crash is over; the month is asked again
+    assert admit(ready, run_id) == "restart"  # what asking again does first
+    restarting = get_state(ready, run_id)
+    assert (restarting.status, restarting.finished_at) == ("queued", None)
+    again = run_month(batch, "2026-10", settings=ready, n_partitions=3)
+    assert again.state.run_id == run_id
+    assert (again.state.status, again.state.failure_reason) == ("draft", None)
+    restarted = ["run.queued", "run.validating", "run.scoring", "run.selecting", "run.draft"]
+    assert _run_audit(ready, run_id) == audit + restarted
+    [campaign] = _campaigns(ready)
+    assert campaign.id == again.campaign_id and campaign.n_targets > 0
+    assert scored.stat().st_mtime_ns == first_scoring  # partition 0 was not scored again
+    assert _n_reports(ready) == 1  # the gate's verdict on the same bytes was kept
+    # Once ended, asking again changes nothing.
+    assert run_month(batch, "2026-10", settings=ready, n_partitions=3) == again
+    assert _run_audit(ready, run_id) == audit + restarted
+
+
 def test_a_rejected_list_reruns_as_a_new_attempt_that_honours_new_opt_outs(ready, tmp_path):
     from prospect.pipeline import run_month
     from prospect.store import add_suppression, make_engine, review_campaign, session_scope

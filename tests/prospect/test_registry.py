@@ -12,6 +12,7 @@ from prospect import registry
 from prospect.cli import app
 from prospect.settings import Settings
 from prospect.spec import load_spec
+from prospect.startup import prepare_database
 from prospect.synth import write_months
 from prospect.training import (
     BundleIntegrityError,
@@ -41,7 +42,9 @@ def months_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained_dir(months_dir, tmp_path_factory):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("var"), environment="test")
+    settings = prepare_database(
+        Settings(data_dir=tmp_path_factory.mktemp("var"), environment="test")
+    )
     return train(months_dir, config=FAST, settings=settings).directory
 
 

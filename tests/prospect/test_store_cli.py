@@ -17,10 +17,11 @@ def _invoke(*args: str, stdin: str | None = None):
     return runner.invoke(app, list(args), input=stdin)
 
 
-def test_db_upgrade_creates_the_database_file(settings):
+def test_db_upgrade_creates_the_database_file(bare_settings):
+    assert not (bare_settings.data_dir / "prospect.db").exists()
     result = _invoke("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert (settings.data_dir / "prospect.db").exists()
+    assert (bare_settings.data_dir / "prospect.db").exists()
     assert "up to date" in result.stdout
 
 

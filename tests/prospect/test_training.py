@@ -13,6 +13,7 @@ from prospect.io import file_checksum, read_batch
 from prospect.riskmodel import build_challenger, labelled
 from prospect.settings import Settings
 from prospect.spec import load_spec
+from prospect.startup import prepare_database
 from prospect.synth import write_months
 from prospect.training import (
     TrainingConfig,
@@ -42,7 +43,9 @@ def months_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(months_dir, tmp_path_factory):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("var"), environment="test")
+    settings = prepare_database(
+        Settings(data_dir=tmp_path_factory.mktemp("var"), environment="test")
+    )
     steps: list[str] = []
     result = train(months_dir, config=FAST, settings=settings, on_step=steps.append)
     return result, settings, steps

@@ -65,7 +65,7 @@ def test_operational_failures_exit_with_their_own_code_and_leave_state_unchanged
             (args[1] / "summary.json").write_text("{")
         raise error
 
-    target = "prospect.quality.upgrade" if code == 6 else "prospect.quality.write_report"
+    target = "prospect.quality.require_schema" if code == 6 else "prospect.quality.write_report"
     monkeypatch.setattr(target, broken)
     result = _invoke("validate", str(path))
     assert result.exit_code == code, result.output

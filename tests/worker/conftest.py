@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from prospect.cli.run_commands import worker_command
+from prospect.pipeline.lifecycle import ENDED
 from tests.worker.helpers import install_bundle, train_small_bundle
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_ENV = "PROSPECT_TEST_REDIS_URL"
-ENDED = ("draft", "quarantined", "failed", "approved", "rejected")
 
 
 def _ping(url: str) -> bool:
@@ -99,6 +99,7 @@ def data_env(tmp_path, monkeypatch, worker_bundle) -> Callable[[str], dict[str, 
     environment. A short ``visibility_timeout`` makes Redis re-deliver a killed worker's task
     within seconds."""
     from prospect.settings import get_settings
+    from prospect.startup import prepare_database
 
     def use(broker_url: str, visibility_timeout: int = 120) -> dict[str, str]:
         env = {
@@ -113,6 +114,7 @@ def data_env(tmp_path, monkeypatch, worker_bundle) -> Callable[[str], dict[str, 
         for key in ("PROSPECT_DATABASE_URL", "PROSPECT_RESULT_BACKEND"):
             monkeypatch.delenv(key, raising=False)
         get_settings.cache_clear()
+        prepare_database(get_settings())  # as `prospect run` does before queueing
         install_bundle(worker_bundle, get_settings())
         return env
 

@@ -14,12 +14,13 @@ def train_small_bundle(root: Path) -> Path:
     returns its folder. About 20 s on two busy cores."""
     from prospect import registry
     from prospect.settings import Settings
+    from prospect.startup import prepare_database
     from prospect.synth import write_months
     from prospect.training import TrainingConfig, train
 
     data = root / "train"
     write_months(data, TRAIN_USERS, 3, seed=11, end_month="2026-09")
-    settings = Settings(data_dir=root / "var", environment="test")
+    settings = prepare_database(Settings(data_dir=root / "var", environment="test"))
     config = TrainingConfig(
         seed=0,
         n_folds=1,

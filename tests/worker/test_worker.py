@@ -132,3 +132,63 @@ def test_a_worker_killed_while_scoring_is_replaced_and_the_run_completes_once(
     assert wait_for(run_id) == "draft"
     _assert_one_complete_campaign(run_id)
     assert partitions_pending(get_settings(), load_plan(get_settings(), run_id)) == []
+
+
+@pytest.mark.redis
+def test_a_month_that_failed_on_a_worker_is_restarted_when_asked_again(
+    redis_url, data_env, start_worker, tmp_path
+):
+    from prospect.pipeline import get_state
+    from prospect.settings import get_settings
+    from worker.tasks import enqueue_run
+
+    env = data_env(redis_url)
+    batch = write_month(tmp_path / "in", seed=35)
+    landed = batch.read_bytes()
+    run_id = enqueue_run("2026-10", str(batch), "test")  # planned; no worker yet
+    batch.write_bytes(landed[: len(landed) // 2])  # the file is being copied again
+    start_worker(env)
+    assert wait_for(run_id) == "failed"
+    state = get_state(get_settings(), run_id)
+    assert state is not None and "changed since the run was planned" in (state.failure_reason or "")
+    batch.write_bytes(landed)  # the copy completed: the same bytes, so the same run id
+    assert enqueue_run("2026-10", str(batch), "test") == run_id
+    assert wait_for(run_id) == "draft"
+    _assert_one_complete_campaign(run_id)
+    assert _audit_actions(run_id) == [
+        "run.validating",
+        "run.failed",
+        "run.queued",
+        "run.validating",
+        "run.scoring",
+        "run.selecting",
+        "run.draft",
+    ]
+
+
+def test_a_worker_brings_a_fresh_database_to_the_latest_schema_when_it_starts(
+    start_worker, tmp_path
+):
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from prospect.settings import Settings
+    from prospect.store import make_engine
+    from prospect.store.db import alembic_config
+
+    settings = Settings(data_dir=tmp_path / "var", environment="test")
+    env = {"PROSPECT_DATA_DIR": str(settings.data_dir), "PROSPECT_ENVIRONMENT": "test",
+           "PROSPECT_BROKER_URL": "", "PROSPECT_DATABASE_URL": ""}  # fmt: skip
+    database = settings.data_dir / "prospect.db"
+    assert not database.exists()
+    start_worker(env)
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    deadline, revision = time.monotonic() + 60, None
+    while time.monotonic() < deadline and revision != head:
+        time.sleep(0.5)
+        if database.exists():
+            engine = make_engine(settings.db_url)
+            with engine.connect() as connection:
+                revision = MigrationContext.configure(connection).get_current_revision()
+            engine.dispose()
+    assert revision == head
