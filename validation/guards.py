@@ -21,10 +21,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from validation.frame_stats import FrameStats
 from validation.interpret import MAX_EXAMPLES
 from validation.result import Failure
 from validation.rules import TableRules
-from validation.stability_index import bin_shares, psi
+from validation.stability_index import psi
 
 MAX_SHAPES = 5
 
@@ -94,11 +95,12 @@ def _kept_failures(
 
 
 def guard_failures(
-    df: pd.DataFrame, rules: TableRules, profile: Any, missing: dict[str, float],
+    df: pd.DataFrame, rules: TableRules, profile: Any, stats: FrameStats,
     id_hashes: np.ndarray | None = None,
 ) -> list[Failure]:  # fmt: skip
     """Quarantine failures of every guarded column present in ``df`` and in the profile
-    (``id_hashes``: the batch's per-row id hashes, to follow subscribers across months)."""
+    (``stats``: the batch's column statistics, shared with drift; ``id_hashes``: the batch's
+    per-row id hashes, to follow subscribers across months)."""
     failures: list[Failure] = []
     limits = rules.guard_limits
     order = None if id_hashes is None else np.argsort(id_hashes)
@@ -108,27 +110,29 @@ def guard_failures(
             continue
         if order is not None and sorted_ids is not None and name in profile.members:
             failures += _kept_failures(df, name, order, sorted_ids, profile.members[name], rules)
-        rise = missing[name] - profile.missing[name]
+        missing = stats.missing_share(name)
+        rise = missing - profile.missing[name]
         if rise > limits.missing_rise:
             failures.append(Failure(
                 "guard_missing", name, "quarantine",
                 f"guarded column: missing share rose from {profile.missing[name]:.2%} to "
-                f"{missing[name]:.2%} (limit +{limits.missing_rise:.0%})", round(missing[name], 4),
+                f"{missing:.2%} (limit +{limits.missing_rise:.0%})", round(missing, 4),
             ))  # fmt: skip
         kind = guard_kind(rules, name)
         if kind == "categorical" and name in profile.shares:
-            failures += _share_failures(df[name], name, dict(profile.shares[name]), profile, rules)
+            failures += _share_failures(stats, name, dict(profile.shares[name]), profile, rules)
         elif kind == "numeric" and name in profile.edges:
-            failures += _psi_failure(df[name], name, profile, rules)
+            failures += _psi_failure(stats, name, profile, rules)
     return failures
 
 
 def _share_failures(
-    values: pd.Series, name: str, expected: dict[Any, float], profile: Any, rules: TableRules
+    stats: FrameStats, name: str, expected: dict[Any, float], profile: Any, rules: TableRules
 ) -> list[Failure]:
     limits = rules.guard_limits
-    actual = values.value_counts(normalize=True, dropna=True).to_dict()
-    n, m = max(int(values.notna().sum()), 1), max(profile.row_count, 1)
+    actual = stats.value_shares(name)
+    n = max(len(stats.df) - stats.missing_count(name), 1)
+    m = max(profile.row_count, 1)
     moved = []
     for value in sorted(set(expected) | set(actual), key=str):
         before, now = expected.get(value, 0.0), actual.get(value, 0.0)
@@ -151,11 +155,11 @@ def _label(value: Any) -> str:
     return str(value)
 
 
-def _psi_failure(values: pd.Series, name: str, profile: Any, rules: TableRules) -> list[Failure]:
-    numbers = values.to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(numbers).all():
+def _psi_failure(stats: FrameStats, name: str, profile: Any, rules: TableRules) -> list[Failure]:
+    actual = stats.binned_shares(name, profile.edges[name])
+    if actual is None:  # no number to bin
         return []
-    value = psi(np.asarray(profile.shares[name]), bin_shares(numbers, profile.edges[name]))
+    value = psi(np.asarray(profile.shares[name]), actual)
     if value < rules.guard_limits.psi:
         return []
     return [Failure(
