@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from validation.frame_stats import FrameStats
-from validation.guards import guard_kind, guard_members
-from validation.identity import id_row_hashes, row_hashes, sorted_distinct
+from validation.guards import Members, guard_kind, guard_members
+from validation.identity import id_row_hashes, row_hashes
 from validation.result import DriftRow, Failure
 from validation.rules import TableRules
 from validation.stability_index import bin_shares, psi, psi_band
@@ -33,7 +33,7 @@ class ReferenceProfile:
     missing: dict[str, float]
     ids: np.ndarray | None = None
     rows: np.ndarray | None = None
-    members: dict[str, dict[Any, np.ndarray]] = field(default_factory=dict)
+    members: dict[str, Members] = field(default_factory=dict)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, rules: TableRules, *, bins: int = 10) -> ReferenceProfile:
@@ -51,12 +51,10 @@ class ReferenceProfile:
         missing = {c.name: stats.missing_share(c.name) for c in present}
         has_ids = rules.id_column in df.columns
         id_hashes = id_row_hashes(df[rules.id_column]) if has_ids else None
-        ids = None
+        ids, members = None, dict[str, Members]()
         if id_hashes is not None:
-            mask = stats.present(rules.id_column)
-            ids = sorted_distinct(id_hashes if mask is None else id_hashes[mask])
+            ids, members = guard_members(df, rules, id_hashes, stats.present(rules.id_column))
         rows = row_hashes(df, rules, id_hashes)
-        members = guard_members(df, rules, id_hashes) if id_hashes is not None else {}
         rows = None if rows is None else np.sort(rows)
         return cls(len(df), edges, shares, missing, ids, rows, members)
 
