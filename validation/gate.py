@@ -69,8 +69,8 @@ def validate(
     failures += format_failures(df, rules, ids)
     drift_rows, drift_failures = drift_table(df, rules, profile, stats) if profile else ([], [])
     id_hashes = id_row_hashes(df[rules.id_column]) if ids is not None else None
-    hashed_rows = row_hashes(df, rules, id_hashes)
-    rows = None if hashed_rows is None else np.sort(hashed_rows)
+    rows = row_hashes(df, rules, id_hashes)
+    rows = None if rows is None else np.sort(rows)
     continuity: dict[str, float] = {}
     if profile is not None:
         failures += guard_failures(df, rules, profile, stats, id_hashes)

@@ -87,8 +87,9 @@ def _kept_failures(
     codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
     index = {value: code for code, value in enumerate(values)}
     # batch code -> reference code (-2: a value the reference did not have), missing -> -1
-    to_reference = np.array([index.get(v, -2) for v in uniques.tolist()] + [-1], dtype=np.int64)
-    before = reference_codes[found].astype(np.int64)
+    to_reference = np.array([index.get(v, -2) for v in uniques.tolist()] + [-1])
+    to_reference = to_reference.astype(reference_codes.dtype)  # codes of one small size
+    before = reference_codes[found]
     now = to_reference[codes[batch_rows]]
     held_before = before >= 0
     stayed = np.bincount(before[held_before & (now != -1)], minlength=len(values))
