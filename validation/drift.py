@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from validation.guards import guard_kind, guard_members
-from validation.identity import hash_ids, id_row_hashes, row_hashes
+from validation.frame_stats import FrameStats
+from validation.guards import Members, guard_kind, guard_members
+from validation.identity import id_row_hashes, row_hashes
 from validation.result import DriftRow, Failure
 from validation.rules import TableRules
 from validation.stability_index import bin_shares, psi, psi_band
@@ -32,52 +33,68 @@ class ReferenceProfile:
     missing: dict[str, float]
     ids: np.ndarray | None = None
     rows: np.ndarray | None = None
-    members: dict[str, dict[Any, np.ndarray]] = field(default_factory=dict)
+    members: dict[str, Members] = field(default_factory=dict)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, rules: TableRules, *, bins: int = 10) -> ReferenceProfile:
         """Quantile edges (``bins`` bins) for numeric columns, shares for categorical ones."""
         edges: dict[str, np.ndarray] = {}
         shares: dict[str, dict[Any, float] | np.ndarray] = {}
+        stats = FrameStats(df)
         present = [c for c in rules.columns if c.name in df.columns]
         for col in present:
-            values = df[col.name]
             kind = col.drift or (guard_kind(rules, col.name) if col.name in rules.guards else None)
             if kind == "numeric":
-                finite = values.to_numpy(dtype=float, na_value=np.nan)
-                finite = finite[~np.isnan(finite)]
-                inner = (
-                    np.unique(np.quantile(np.sort(finite), np.linspace(0, 1, bins + 1)[1:-1]))
-                    if finite.size
-                    else np.array([])
-                )
-                edges[col.name] = inner
-                shares[col.name] = bin_shares(finite, inner)
+                edges[col.name], shares[col.name] = _quantile_bins(df[col.name], bins)
             elif kind == "categorical":
-                shares[col.name] = values.value_counts(normalize=True, dropna=True).to_dict()
-        missing = {c.name: float(df[c.name].isna().mean()) for c in present}
+                shares[col.name] = stats.value_shares(col.name)
+        missing = {c.name: stats.missing_share(c.name) for c in present}
         has_ids = rules.id_column in df.columns
         id_hashes = id_row_hashes(df[rules.id_column]) if has_ids else None
-        ids = hash_ids(df[rules.id_column], id_hashes) if has_ids else None
+        ids, members = None, dict[str, Members]()
+        if id_hashes is not None:
+            ids, members = guard_members(df, rules, id_hashes, stats.present(rules.id_column))
         rows = row_hashes(df, rules, id_hashes)
-        members = guard_members(df, rules, id_hashes) if id_hashes is not None else {}
         rows = None if rows is None else np.sort(rows)
         return cls(len(df), edges, shares, missing, ids, rows, members)
 
 
-def _column_psi(values: pd.Series, name: str, kind: str, ref: ReferenceProfile) -> float | None:
+def _quantile_bins(values: pd.Series, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inner edges at the reference's quantiles and the reference's shares in those bins,
+    counted on the sorted numbers by one ``searchsorted`` per edge (no pass over the column)."""
+    finite = values.to_numpy(dtype=float, na_value=np.nan)
+    ordered = np.sort(finite[~np.isnan(finite)])
+    if not ordered.size:
+        return np.array([]), bin_shares(ordered, np.array([]))
+    inner = np.unique(sorted_quantiles(ordered, np.linspace(0, 1, bins + 1)[1:-1]))
+    above = ordered.size - np.searchsorted(ordered, inner, side="left")
+    counts = -np.diff(np.array([ordered.size, *above, 0], dtype=np.int64))
+    return inner, counts / ordered.size
+
+
+def sorted_quantiles(ordered: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """``np.quantile(ordered, quantiles)`` (its default ``linear`` method, the same
+    arithmetic) of numbers already sorted: two look-ups per quantile instead of numpy's
+    partition of a copy (~10 ms per million values)."""
+    virtual = (ordered.size - 1) * quantiles
+    below = np.floor(virtual)
+    gamma = virtual - below
+    low = below.astype(np.intp)
+    a, b = ordered[low], ordered[np.minimum(low + 1, ordered.size - 1)]
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out
+
+
+def _column_psi(stats: FrameStats, name: str, kind: str, ref: ReferenceProfile) -> float | None:
     if name not in ref.shares:
         return None
     if kind == "numeric":
-        try:
-            numbers = values.to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError):  # wrong type: the type expectation reports it
-            return None
-        if np.isnan(numbers).all():
-            return None
-        return psi(np.asarray(ref.shares[name]), bin_shares(numbers, ref.edges[name]))
+        actual_bins = stats.binned_shares(name, ref.edges[name])  # None: no number to bin
+        return None if actual_bins is None else psi(np.asarray(ref.shares[name]), actual_bins)
     expected = dict(ref.shares[name])  # type: ignore[arg-type]
-    actual = values.value_counts(normalize=True, dropna=True).to_dict()
+    actual = stats.value_shares(name)
     keys = list(expected) + [k for k in actual if k not in expected]
     return psi(
         np.array([expected.get(k, 0.0) for k in keys]), np.array([actual.get(k, 0.0) for k in keys])
@@ -85,27 +102,29 @@ def _column_psi(values: pd.Series, name: str, kind: str, ref: ReferenceProfile) 
 
 
 def drift_table(
-    df: pd.DataFrame, rules: TableRules, ref: ReferenceProfile, missing: dict[str, float]
+    df: pd.DataFrame, rules: TableRules, ref: ReferenceProfile, stats: FrameStats
 ) -> tuple[list[DriftRow], list[Failure]]:
-    """Drift rows for every present column and the failures their thresholds imply."""
+    """Drift rows for every present column and the failures their thresholds imply
+    (``stats``: the batch's column statistics, shared with the other checks)."""
     rows: list[DriftRow] = []
     failures: list[Failure] = []
     for col in rules.columns:
         if col.name not in df.columns:
             continue
-        value = _column_psi(df[col.name], col.name, col.drift, ref) if col.drift else None
+        missing = stats.missing_share(col.name)
+        value = _column_psi(stats, col.name, col.drift, ref) if col.drift else None
         status_psi = _psi_status(
             value, rules.thresholds(col.name).warn, rules.thresholds(col.name).fail
         )
         ref_missing = ref.missing.get(col.name)
-        rise = missing[col.name] - ref_missing if ref_missing is not None else 0.0
+        rise = missing - ref_missing if ref_missing is not None else 0.0
         status_missing = _psi_status(rise, rules.missing_warn, rules.missing_fail, strict=True)
         rows.append(
             DriftRow(
                 col.name,
                 col.drift or "-",
                 value,
-                missing[col.name],
+                missing,
                 ref_missing,
                 _worst(status_psi, status_missing),
             )
@@ -126,8 +145,8 @@ def drift_table(
                     "missing_share",
                     col.name,
                     status_missing,  # type: ignore[arg-type]
-                    f"missing share rose from {ref_missing:.1%} to {missing[col.name]:.1%}",
-                    round(missing[col.name], 4),
+                    f"missing share rose from {ref_missing:.1%} to {missing:.1%}",
+                    round(missing, 4),
                 )
             )
     return rows, failures

@@ -12,12 +12,12 @@ into one result in great-expectations' JSON shape.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from pandas.api.types import infer_dtype
 
+from validation.frame_stats import FrameStats
 from validation.rules import TableRules
 from validation.suite import (
     BOOLEAN_ONLY,
@@ -35,19 +35,19 @@ def run_expectations(
     rules: TableRules,
     month: str | None,
     band: tuple[int | None, int | None],
-    missing: Mapping[str, float],
+    stats: FrameStats,
 ) -> dict[str, Any]:
     """great-expectations' result for the batch, with full detail on each failed expectation.
 
-    ``missing`` is each present rule column's missing share (computed once by the caller).
+    ``stats`` holds the batch's column statistics (computed once, shared with the caller).
     A text column gets the type expectation only when pandas' C-level ``infer_dtype`` finds
     something other than str in it: GE checks object columns value by value in Python.
     """
     runner = SuiteRunner.shared()
     present = [c.name for c in rules.columns if c.name in df.columns]
-    typed = [n for n in present if rules.column(n).kind == "text" and _not_all_str(df[n])]
-    full = [n for n in present if not missing.get(n)]
-    holey = [n for n in present if missing.get(n)]
+    typed = [n for n in present if rules.column(n).kind == "text" and stats.holds_non_str(n)]
+    full = [n for n in present if not stats.missing_count(n)]
+    holey = [n for n in present if stats.missing_count(n)]
     results = [runner.run(df, cached_suite(rules, month, band, full, typed), BOOLEAN_ONLY)]
     if holey:
         suite = cached_suite(rules, month, band, holey, typed, table=False)
@@ -56,10 +56,6 @@ def run_expectations(
     merged = _merge(results)
     _add_detail(merged, df, runner)
     return merged
-
-
-def _not_all_str(values: pd.Series) -> bool:
-    return infer_dtype(values, skipna=True) not in ("string", "empty")
 
 
 def _reads(rules: TableRules, name: str) -> list[str]:

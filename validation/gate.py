@@ -20,6 +20,7 @@ import pandas as pd
 from validation.crossfield import check_rules
 from validation.drift import ReferenceProfile, drift_table
 from validation.expect import run_expectations
+from validation.frame_stats import FrameStats
 from validation.guards import format_failures, guard_failures
 from validation.identity import (
     content_digest,
@@ -61,20 +62,19 @@ def validate(
     start = time.perf_counter()
     profile = _profile(reference, rules)
     ids = df[rules.id_column].to_numpy() if rules.id_column in df.columns else None
-    missing = _missing_shares(df, rules)
-    ge_result = run_expectations(df, rules, month, _row_band(profile, rules), missing)
+    stats = FrameStats(df)
+    ge_result = run_expectations(df, rules, month, _row_band(profile, rules), stats)
     failures = list(failures_from_ge(ge_result, rules, ids))
     failures += check_rules(df, rules.cross_field_rules, ids)
     failures += format_failures(df, rules, ids)
-    drift_rows, drift_failures = drift_table(df, rules, profile, missing) if profile else ([], [])
+    drift_rows, drift_failures = drift_table(df, rules, profile, stats) if profile else ([], [])
     id_hashes = id_row_hashes(df[rules.id_column]) if ids is not None else None
-    hashed_rows = row_hashes(df, rules, id_hashes)
-    rows = None if hashed_rows is None else np.sort(hashed_rows)
+    rows = row_hashes(df, rules, id_hashes)
+    rows = None if rows is None else np.sort(rows)
     continuity: dict[str, float] = {}
     if profile is not None:
-        failures += guard_failures(df, rules, profile, missing, id_hashes)
-        present = (np.array([], dtype=np.uint64) if id_hashes is None
-                   else id_hashes[df[rules.id_column].notna().to_numpy()])  # fmt: skip
+        failures += guard_failures(df, rules, profile, stats, id_hashes)
+        present = _present_ids(id_hashes, stats, rules.id_column)
         found, continuity = identity_failures(
             present, rows, profile.ids, profile.rows, rules, known_ids
         )
@@ -107,10 +107,12 @@ def _row_band(profile: ReferenceProfile | None, rules: TableRules) -> tuple[int 
     return math.ceil(profile.row_count * low), math.floor(profile.row_count * high)
 
 
-def _missing_shares(df: pd.DataFrame, rules: TableRules) -> dict[str, float]:
-    """Each present rule column's share of missing values, counted once per batch."""
-    present = [c.name for c in rules.columns if c.name in df.columns]
-    return {n: float(df[n].isna().mean()) if len(df) else 0.0 for n in present}
+def _present_ids(id_hashes: np.ndarray | None, stats: FrameStats, id_column: str) -> np.ndarray:
+    """The hashes of the rows that hold an id."""
+    if id_hashes is None:
+        return np.array([], dtype=np.uint64)
+    mask = stats.present(id_column)
+    return id_hashes if mask is None else id_hashes[mask]
 
 
 def _stats(

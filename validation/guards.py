@@ -21,10 +21,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from validation.frame_stats import FrameStats
 from validation.interpret import MAX_EXAMPLES
 from validation.result import Failure
 from validation.rules import TableRules
-from validation.stability_index import bin_shares, psi
+from validation.stability_index import psi
 
 MAX_SHAPES = 5
 
@@ -39,51 +40,67 @@ def guard_kind(rules: TableRules, name: str) -> str | None:
     return "numeric" if col.kind == "number" else None
 
 
+Members = tuple[list[Any], np.ndarray]
+"""A guarded column's values in the reference month and, aligned with the profile's sorted
+ids, each subscriber's value as a code into them (-1: missing)."""
+
+
 def guard_members(
-    df: pd.DataFrame, rules: TableRules, id_hashes: np.ndarray
-) -> dict[str, dict[Any, np.ndarray]]:
-    """For each categorical guarded column, each value's subscribers (sorted id hashes):
-    who was blacklisted, a cardholder, unverified in the reference month."""
-    members: dict[str, dict[Any, np.ndarray]] = {}
+    df: pd.DataFrame, rules: TableRules, id_hashes: np.ndarray, present: np.ndarray | None
+) -> tuple[np.ndarray, dict[str, Members]]:
+    """The sorted distinct hashes of the present ids and, for each categorical guarded
+    column, who held which value (was blacklisted, a cardholder, unverified): one small code
+    per subscriber, so a million subscribers cost ~1 MB per column (``present``: mask of
+    the rows holding an id, None for all)."""
+    rows = None if present is None else np.flatnonzero(present)
+    hashes = id_hashes if rows is None else id_hashes[rows]
+    order = np.argsort(hashes)
+    ordered = hashes[order]
+    first = np.ones(ordered.size, dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    taken = order[first] if rows is None else rows[order[first]]  # a row of each distinct id
+    members: dict[str, Members] = {}
     for name in rules.guards:
         if (
             name in df.columns
             and name != rules.id_column
             and guard_kind(rules, name) == ("categorical")
         ):
-            values = df[name]
-            members[name] = {
-                value: np.sort(id_hashes[(values == value).to_numpy()])
-                for value in values.dropna().unique().tolist()
-            }
-    return members
+            codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
+            kind = np.int8 if len(uniques) < 127 else np.int32
+            members[name] = (uniques.tolist(), codes[taken].astype(kind))
+    return ordered[first], members
 
 
 def _kept_failures(
-    df: pd.DataFrame, name: str, order: np.ndarray, sorted_ids: np.ndarray,
-    groups: dict[Any, np.ndarray], rules: TableRules,
+    df: pd.DataFrame, name: str, batch_rows: np.ndarray, found: np.ndarray, held: Members,
+    rules: TableRules,
 ) -> list[Failure]:  # fmt: skip
     """Subscribers of both months who changed value: a blacklisted subscriber still here
     must still be blacklisted (a share can hold steady while the people behind it change).
 
-    ``sorted_ids`` are the batch's id hashes sorted once by ``order``: each reference group
-    (already sorted) is looked up by one ``searchsorted``, no set intersections."""
+    ``found`` marks the reference ids present in the batch and ``batch_rows`` gives the
+    batch row of each of them: both months' codes are compared in one pass and counted per
+    reference value with ``bincount``, no set intersections."""
     limits = rules.guard_limits
+    values, reference_codes = held
     codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
-    code_of = {value: code for code, value in enumerate(uniques.tolist())}
-    sorted_codes = codes[order]
+    index = {value: code for code, value in enumerate(values)}
+    # batch code -> reference code (-2: a value the reference did not have), missing -> -1
+    to_reference = np.array([index.get(v, -2) for v in uniques.tolist()] + [-1])
+    to_reference = to_reference.astype(reference_codes.dtype)  # codes of one small size
+    before = reference_codes[found]
+    now = to_reference[codes[batch_rows]]
+    held_before = before >= 0
+    stayed = np.bincount(before[held_before & (now != -1)], minlength=len(values))
+    kept = np.bincount(before[held_before & (now == before)], minlength=len(values))
     moved = []
-    for value, before in groups.items():
-        if sorted_ids.size == 0 or before.size == 0:
+    for code, value in enumerate(values):
+        if stayed[code] == 0 or stayed[code] < limits.keep_min_group:
             continue
-        pos = np.searchsorted(sorted_ids, before).clip(max=sorted_ids.size - 1)
-        now = sorted_codes[pos[sorted_ids[pos] == before]]
-        stayed = int(np.count_nonzero(now >= 0))
-        if stayed < limits.keep_min_group:
-            continue
-        kept = int(np.count_nonzero(now == code_of.get(value, -2))) / stayed
-        if kept < limits.keep_min:
-            moved.append(f"{_label(value)}: {kept:.1%} of {stayed} still {_label(value)}")
+        share = int(kept[code]) / int(stayed[code])
+        if share < limits.keep_min:
+            moved.append(f"{_label(value)}: {share:.1%} of {stayed[code]} still {_label(value)}")
     if not moved:
         return []
     return [Failure(
@@ -93,42 +110,56 @@ def _kept_failures(
     )]  # fmt: skip
 
 
+def _followed(id_hashes: np.ndarray, ref_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which reference ids the batch holds (``found``) and the batch row of each of them (the
+    first in hash order when an id repeats)."""
+    order = np.argsort(id_hashes)
+    sorted_ids = id_hashes[order]
+    pos = np.searchsorted(sorted_ids, ref_ids).clip(max=sorted_ids.size - 1)
+    found = sorted_ids[pos] == ref_ids
+    return order[pos[found]], found
+
+
 def guard_failures(
-    df: pd.DataFrame, rules: TableRules, profile: Any, missing: dict[str, float],
+    df: pd.DataFrame, rules: TableRules, profile: Any, stats: FrameStats,
     id_hashes: np.ndarray | None = None,
 ) -> list[Failure]:  # fmt: skip
     """Quarantine failures of every guarded column present in ``df`` and in the profile
-    (``id_hashes``: the batch's per-row id hashes, to follow subscribers across months)."""
+    (``stats``: the batch's column statistics, shared with drift; ``id_hashes``: the batch's
+    per-row id hashes, to follow subscribers across months)."""
     failures: list[Failure] = []
     limits = rules.guard_limits
-    order = None if id_hashes is None else np.argsort(id_hashes)
-    sorted_ids = None if id_hashes is None or order is None else id_hashes[order]
+    batch_rows, found = None, None
+    if id_hashes is not None and id_hashes.size and profile.ids is not None and profile.members:
+        batch_rows, found = _followed(id_hashes, profile.ids)
     for name in rules.guards:
         if name not in df.columns or name not in profile.missing:
             continue
-        if order is not None and sorted_ids is not None and name in profile.members:
-            failures += _kept_failures(df, name, order, sorted_ids, profile.members[name], rules)
-        rise = missing[name] - profile.missing[name]
+        if batch_rows is not None and found is not None and name in profile.members:
+            failures += _kept_failures(df, name, batch_rows, found, profile.members[name], rules)
+        missing = stats.missing_share(name)
+        rise = missing - profile.missing[name]
         if rise > limits.missing_rise:
             failures.append(Failure(
                 "guard_missing", name, "quarantine",
                 f"guarded column: missing share rose from {profile.missing[name]:.2%} to "
-                f"{missing[name]:.2%} (limit +{limits.missing_rise:.0%})", round(missing[name], 4),
+                f"{missing:.2%} (limit +{limits.missing_rise:.0%})", round(missing, 4),
             ))  # fmt: skip
         kind = guard_kind(rules, name)
         if kind == "categorical" and name in profile.shares:
-            failures += _share_failures(df[name], name, dict(profile.shares[name]), profile, rules)
+            failures += _share_failures(stats, name, dict(profile.shares[name]), profile, rules)
         elif kind == "numeric" and name in profile.edges:
-            failures += _psi_failure(df[name], name, profile, rules)
+            failures += _psi_failure(stats, name, profile, rules)
     return failures
 
 
 def _share_failures(
-    values: pd.Series, name: str, expected: dict[Any, float], profile: Any, rules: TableRules
+    stats: FrameStats, name: str, expected: dict[Any, float], profile: Any, rules: TableRules
 ) -> list[Failure]:
     limits = rules.guard_limits
-    actual = values.value_counts(normalize=True, dropna=True).to_dict()
-    n, m = max(int(values.notna().sum()), 1), max(profile.row_count, 1)
+    actual = stats.value_shares(name)
+    n = max(len(stats.df) - stats.missing_count(name), 1)
+    m = max(profile.row_count, 1)
     moved = []
     for value in sorted(set(expected) | set(actual), key=str):
         before, now = expected.get(value, 0.0), actual.get(value, 0.0)
@@ -151,11 +182,11 @@ def _label(value: Any) -> str:
     return str(value)
 
 
-def _psi_failure(values: pd.Series, name: str, profile: Any, rules: TableRules) -> list[Failure]:
-    numbers = values.to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(numbers).all():
+def _psi_failure(stats: FrameStats, name: str, profile: Any, rules: TableRules) -> list[Failure]:
+    actual = stats.binned_shares(name, profile.edges[name])
+    if actual is None:  # no number to bin
         return []
-    value = psi(np.asarray(profile.shares[name]), bin_shares(numbers, profile.edges[name]))
+    value = psi(np.asarray(profile.shares[name]), actual)
     if value < rules.guard_limits.psi:
         return []
     return [Failure(

@@ -64,7 +64,10 @@ def row_hashes(
     combined = id_row_hashes(df[rules.id_column]) if id_hashes is None else id_hashes.copy()
     for col in rules.columns:  # multiply-xor over the numbers' bits, mixed once at the end
         if col.kind == "number" and col.name in df.columns:
-            bits = df[col.name].to_numpy(dtype=float, na_value=np.nan).view(np.uint64)
+            values = df[col.name]
+            numbers = (values.to_numpy() if values.dtype == np.float64  # no copy
+                       else values.to_numpy(dtype=float, na_value=np.nan))  # fmt: skip
+            bits = numbers.view(np.uint64)
             combined ^= bits
             combined *= _PRIME
     return pd.util.hash_array(combined)
@@ -77,11 +80,12 @@ def content_digest(sorted_rows: np.ndarray | None) -> str | None:
     return hashlib.sha256(sorted_rows.tobytes()).hexdigest()
 
 
-def _share_in(values: np.ndarray, sorted_pool: np.ndarray) -> float:
-    """Share of ``values`` found in ``sorted_pool``."""
+def _share_in(values: np.ndarray, sorted_pool: np.ndarray, *, presorted: bool = False) -> float:
+    """Share of ``values`` (``presorted``: already in order) found in ``sorted_pool``."""
     if values.size == 0 or sorted_pool.size == 0:
         return 0.0
-    values = np.sort(values)  # integer sort is a few ms; searching sorted needles is ~20x faster
+    if not presorted:  # integer sort is a few ms; searching sorted needles is ~20x faster
+        values = np.sort(values)
     pos = np.searchsorted(sorted_pool, values).clip(max=sorted_pool.size - 1)
     return float(np.mean(sorted_pool[pos] == values))
 
@@ -105,7 +109,7 @@ def identity_failures(
     if ref_ids is None or ref_ids.size == 0 or ids.size == 0:
         return failures, numbers
     ids = np.sort(ids)  # this month's ids are also the pool the known lists are looked up in
-    seen = numbers["ids_seen_in_reference"] = round(_share_in(ids, ref_ids), 4)
+    seen = numbers["ids_seen_in_reference"] = round(_share_in(ids, ref_ids, presorted=True), 4)
     if seen < band.seen_min:
         failures.append(Failure(
             "identity_continuity", column, "quarantine",
@@ -117,7 +121,8 @@ def identity_failures(
         failures += _list_failure(name, hash_ids(values), ids, ref_ids, band.list_ratio_min,
                                   column, numbers)  # fmt: skip
     if rows is not None and ref_rows is not None and ref_rows.size:
-        repeat = numbers["rows_repeating_reference"] = round(_share_in(rows, ref_rows), 4)
+        repeat = round(_share_in(rows, ref_rows, presorted=True), 4)
+        numbers["rows_repeating_reference"] = repeat
         if repeat > band.repeat_max:
             failures.append(Failure(
                 "repeated_month", column, "quarantine",

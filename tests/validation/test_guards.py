@@ -165,6 +165,20 @@ def test_the_profile_keeps_hashes_not_ids():
     assert profile.rows is not None and bool(np.all(np.diff(profile.rows.astype(float)) >= 0))
 
 
+def test_the_profile_follows_each_subscriber_once_with_a_small_code():
+    ref = _frame()
+    ref = pd.concat([ref, ref.iloc[:5]], ignore_index=True)  # five ids sent twice
+    ref.loc[10, "user_id"] = np.nan  # and one row without an id
+    profile = ReferenceProfile.from_frame(ref, _rules(guards=("blocked",)))
+    assert profile.ids is not None and profile.ids.size == 1999
+    assert bool(np.all(np.diff(profile.ids.astype(float)) > 0))
+    values, codes = profile.members["blocked"]
+    assert codes.dtype == np.int8 and codes.size == profile.ids.size
+    held = {values[c] for c in codes.tolist()}
+    assert held == {0.0, 1.0} and sum(values[c] for c in codes.tolist()) == ref["blocked"].iloc[
+        [i for i in range(2000) if i != 10]].sum()  # fmt: skip
+
+
 def test_a_known_list_that_still_matches_passes_whatever_the_row_order():
     ref = _frame()
     batch = ref.assign(month="2026-10", age=ref["age"] + 1).sample(frac=1.0, random_state=3)
