@@ -20,7 +20,7 @@ TABLES = {
     "runs", "dq_reports", "campaigns", "targets", "suppression", "contact_history", "responses",
     "audit_log", "users", "web_sessions", "api_keys", "model_versions", "alembic_version",
     "suppression_history", "login_throttle",
-    "cardholders", "alerts", "webhook_deliveries", "webhook_attempts",
+    "cardholders", "alerts", "webhook_deliveries", "webhook_attempts", "idempotent_requests",
 }  # fmt: skip
 
 
@@ -32,7 +32,7 @@ def test_upgrade_on_empty_database_creates_every_table_and_is_repeatable(store_u
         assert set(inspect(engine).get_table_names()) == TABLES
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
-                ("0004",)
+                ("0005",)
             ]
     finally:
         engine.dispose()
