@@ -57,7 +57,7 @@ class Requeued:
         return self.status not in ENDED_RUN_STATUSES
 
 
-EnqueueRun = Callable[[str, str, Mapping[str, Any]], Requeued]
+RequeueRun = Callable[[str, str, Mapping[str, Any]], Requeued]
 """``enqueue(month, requested_by, campaign_config) -> Requeued``: asks for a monthly run."""
 
 
@@ -174,7 +174,7 @@ def reject(session: Session, campaign_id: int, *, actor: str, role: str, comment
 
 
 def rerun(
-    session: Session, campaign_id: int, *, actor: str, role: str, enqueue: EnqueueRun
+    session: Session, campaign_id: int, *, actor: str, role: str, enqueue: RequeueRun
 ) -> Requeued:
     """Ask for a new run of a rejected campaign's month with that campaign's config.
 

@@ -50,12 +50,15 @@ def test_responses_report_take_up_of_contacted_against_control(
     store_engine, campaign_id, settings, tmp_path
 ):
     _approve(store_engine, campaign_id)
+    with session_scope(store_engine) as session:
+        mark_sent(session, campaign_id, channel="sms", actor="ops")
     file = tmp_path / "responses.csv"
     file.write_text("user_id,took_card\nu001,1\nu002,1\nu004,0\nu003,1\nunknown,1\n")
     with session_scope(store_engine) as session:
-        report = report_responses(session, settings, campaign_id, file)
+        report = report_responses(session, settings, campaign_id, file, actor="ops")
         stored = session.scalar(select(func.count()).select_from(ContactHistory))
-    assert stored == 0  # loading responses does not mark anybody contacted
+    assert stored == 6  # loading responses marks nobody contacted
+    assert (report["loaded"]["refused"], report["loaded"]["refused_ids"]) == (1, ["unknown"])
     assert (report["contacted"]["takers"], report["contacted"]["n"]) == (2, 6)
     assert (report["control"]["takers"], report["control"]["n"]) == (1, 3)
     assert report["uplift"]["difference"] == pytest.approx(2 / 6 - 1 / 3)
