@@ -29,7 +29,7 @@ def outcomes(raw: pd.DataFrame, *, window_days: int = RESPONSE_WINDOW_DAYS) -> p
     without a day (loaded before days were kept) counts; no response posted means 0."""
     if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 0:
         raise ValueError(f"window_days must be a whole number of days >= 0; got {window_days!r}.")
-    took = raw["took_card"].astype(object).fillna(False).astype(bool).to_numpy()
+    took = raw["took_card"].eq(True).to_numpy()  # no response (None) is not a taker
     sent = pd.to_datetime(raw["sent_at"], utc=True).dt.tz_localize(None).dt.normalize()
     taken = pd.to_datetime(raw["taken_on"])
     within = (taken.isna() | (taken <= sent + pd.Timedelta(days=window_days))).to_numpy()
