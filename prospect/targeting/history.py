@@ -1,10 +1,9 @@
-"""Campaign history as files and features: contact files a CRM sends, and history rows
-(:func:`prospect.store.history.campaign_history`) beside each subscriber's features.
+"""Contact files a CRM sends back (``prospect contacts``), and the CSV cell readers the
+response file shares. The history they make is :func:`prospect.store.history.campaign_history`.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -13,9 +12,6 @@ import pandas as pd
 
 from prospect.exceptions import DataReadError
 
-logger = logging.getLogger(__name__)
-
-HISTORY_COLUMNS = ("campaign_id", "month", "user_id", "treated", "took_card")
 CONTACT_FILE_COLUMNS = ("user_id", "contacted_at", "channel")
 
 
@@ -26,41 +22,6 @@ class ContactRow:
     user_id: str
     contacted_at: datetime
     channel: str
-
-
-def join_features(
-    history: pd.DataFrame,
-    features: pd.DataFrame,
-    *,
-    id_column: str = "user_id",
-    month_column: str = "month",
-) -> pd.DataFrame:
-    """``features`` rows of the history's subscriber-months, with ``campaign_id``,
-    ``treated`` and ``took_card`` added; one row per subscriber-month.
-
-    A subscriber in two sent campaigns of one month keeps the later campaign's row; history
-    rows whose month is not in ``features`` are dropped (and counted in the log).
-    """
-    for name, column in (("id_column", id_column), ("month_column", month_column)):
-        if column not in features.columns:
-            raise ValueError(f"features has no {name} {column!r}; got {list(features.columns)}.")
-    clash = [c for c in ("campaign_id", "treated", "took_card") if c in features.columns]
-    if clash:
-        raise ValueError(f"features already has column(s) {clash}; rename them first.")
-    rows = (
-        history.sort_values(["campaign_id"], ascending=False, kind="stable")
-        .drop_duplicates(["month", "user_id"])
-        .loc[:, list(HISTORY_COLUMNS)]
-        .rename(columns={"user_id": id_column, "month": month_column})
-    )
-    keys = features.loc[:, [id_column, month_column]].astype(str)
-    frame = features.assign(**{id_column: keys[id_column], month_column: keys[month_column]})
-    joined = frame.merge(rows.astype({id_column: str, month_column: str}), how="inner",
-                         on=[id_column, month_column], validate="many_to_one")  # fmt: skip
-    if len(joined) < len(rows):
-        logger.warning("campaign history: %d of %d subscriber-months have no features row",
-                       len(rows) - len(joined), len(rows))  # fmt: skip
-    return joined.reset_index(drop=True)
 
 
 def read_contact_file(path: str | Path, *, channel: str | None = None) -> list[ContactRow]:
