@@ -98,3 +98,38 @@ def test_processes_starting_together_can_all_upgrade(store_url):
         assert set(inspect(engine).get_table_names()) == TABLES
     finally:
         engine.dispose()
+
+
+def test_0005_keeps_each_campaign_contacts_first_row_and_then_refuses_a_second(store_url):
+    """A campaign sent twice before 0005 (the old ``prospect send`` race) keeps the first
+    contact of each subscriber; afterwards the unique index refuses a repeat."""
+    from sqlalchemy.exc import IntegrityError
+
+    from prospect.store import get_or_create_run
+    from prospect.store.models import Campaign
+
+    upgrade(store_url, "0004")
+    engine = make_engine(store_url)
+    insert = text("INSERT INTO contact_history (user_id, campaign_id, channel, contacted_at) "
+                  "VALUES (:u, :c, 'sms', :at)")  # fmt: skip
+    try:
+        with session_scope(engine) as session:
+            fields = {"month": "2026-10", "batch_path": "b", "batch_checksum": "c",
+                      "model_version": "m", "config_hash": "h"}  # fmt: skip
+            get_or_create_run(session, "r", fields)
+            campaign = Campaign(run_id="r", month="2026-10", name="c", model_version="m")
+            session.add(campaign)
+            session.flush()
+            cid = campaign.id
+        with engine.begin() as conn:
+            for user, day in (("u1", 1), ("u1", 2), ("u2", 1), ("u1", 3)):
+                conn.execute(insert, {"u": user, "c": cid, "at": datetime(2026, 10, day)})
+        upgrade(store_url)
+        with engine.connect() as conn:
+            query = text("SELECT user_id, contacted_at FROM contact_history ORDER BY user_id")
+            rows = [(u, str(at)[:10]) for u, at in conn.execute(query)]
+        assert rows == [("u1", "2026-10-01"), ("u2", "2026-10-01")]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert, {"u": "u2", "c": cid, "at": datetime(2026, 10, 9)})
+    finally:
+        engine.dispose()
