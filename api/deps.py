@@ -112,11 +112,11 @@ def audit_refusal(engine: Engine, actor: str, request: Request, reason: str) -> 
         )
 
 
-EnqueueRun = Callable[[str, str | None, str], str]
+QueueRun = Callable[[str, str | None, str], str]
 """``enqueue(month, batch, requested_by) -> run_id``: queue a monthly run for the worker."""
 
 
-def get_enqueue_run() -> EnqueueRun:
+def get_queue_run() -> QueueRun:
     """The worker's ``enqueue_run``, imported only when a run is started (tests override it)."""
     try:
         from worker.tasks import enqueue_run
@@ -134,4 +134,4 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ViewerDep = Annotated[Caller, Depends(require("viewer"))]
 ReviewerDep = Annotated[Caller, Depends(require("reviewer"))]
 AdminDep = Annotated[Caller, Depends(require("admin"))]
-EnqueueDep = Annotated[EnqueueRun, Depends(get_enqueue_run)]
+QueueRunDep = Annotated[QueueRun, Depends(get_queue_run)]

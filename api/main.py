@@ -26,6 +26,7 @@ from api.routes import (
     campaigns,
     health,
     models,
+    outcomes,
     personas,
     reports,
     runs,
@@ -41,7 +42,18 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-_ROUTERS = (campaigns, runs, reports, personas, models, suppression, alerts, audit, health)
+_ROUTERS = (
+    campaigns,
+    outcomes,
+    runs,
+    reports,
+    personas,
+    models,
+    suppression,
+    alerts,
+    audit,
+    health,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

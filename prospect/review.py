@@ -56,7 +56,7 @@ class Requeued:
         return admission(self.status) != "ended"
 
 
-EnqueueRun = Callable[[str, str, Mapping[str, Any]], Requeued]
+RequeueRun = Callable[[str, str, Mapping[str, Any]], Requeued]
 """``enqueue(month, requested_by, campaign_config) -> Requeued``: asks for a monthly run."""
 
 
@@ -173,7 +173,7 @@ def reject(session: Session, campaign_id: int, *, actor: str, role: str, comment
 
 
 def rerun(
-    session: Session, campaign_id: int, *, actor: str, role: str, enqueue: EnqueueRun
+    session: Session, campaign_id: int, *, actor: str, role: str, enqueue: RequeueRun
 ) -> Requeued:
     """Ask for a new run of a rejected campaign's month with that campaign's config.
 

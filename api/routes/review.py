@@ -165,7 +165,7 @@ def _redirect(path: str) -> RedirectResponse:
     return RedirectResponse(f"{BASE}{path}", status_code=303)
 
 
-def get_enqueue_run(settings: SettingsDep) -> review.EnqueueRun:
+def get_requeue_run(settings: SettingsDep) -> review.RequeueRun:
     """How a re-run is queued: the worker's ``enqueue_run`` with the rejected list's config,
     then the run's status read back (tests override this dependency)."""
     try:
@@ -319,7 +319,7 @@ def _seen_approval(field: str | None) -> int | None | object:
 @router.post("/campaigns/{campaign_id}/rerun")
 def rerun(
     request: Request, campaign_id: RecordId, web: PostDep, me: UserDep, session: SessionDep,
-    enqueue: Annotated[review.EnqueueRun, Depends(get_enqueue_run)],
+    enqueue: Annotated[review.RequeueRun, Depends(get_requeue_run)],
 ) -> Response:  # fmt: skip
     try:
         outcome = review.rerun(session, campaign_id, actor=me.username, role=me.role,

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from api.deps import (
     AdminDep,
     EngineDep,
-    EnqueueDep,
-    EnqueueRun,
+    QueueRun,
+    QueueRunDep,
     ReviewerDep,
     SessionDep,
     SettingsDep,
@@ -51,7 +51,7 @@ _ERRORS = problem_responses(401, 403, 404, 422, 503)
 
 @router.post("", status_code=202, response_model=RunAccepted, responses=_ERRORS)
 def start_run(
-    body: RunRequest, caller: AdminDep, engine: EngineDep, enqueue: EnqueueDep,
+    body: RunRequest, caller: AdminDep, engine: EngineDep, enqueue: QueueRunDep,
     settings: SettingsDep,
 ) -> RunAccepted:  # fmt: skip
     """Queue the month's run for the worker; answers at once with the run id to poll.
@@ -73,7 +73,7 @@ def start_run(
     return RunAccepted(run_id=run_id, status_url=f"/api/v1/runs/{run_id}")
 
 
-def _enqueue(enqueue: EnqueueRun, month: str, batch: str | None, requested_by: str) -> str:
+def _enqueue(enqueue: QueueRun, month: str, batch: str | None, requested_by: str) -> str:
     from kombu.exceptions import OperationalError
 
     try:

@@ -13,7 +13,7 @@ from prospect.store.api_keys import (
 )
 from prospect.store.audit import audit_trail, record_audit
 from prospect.store.campaigns import save_campaign
-from prospect.store.contacts import contact_counts, load_responses, record_contacts
+from prospect.store.contacts import contact_counts, insert_contacts, save_responses
 from prospect.store.db import make_engine, session_factory, session_scope, upgrade
 from prospect.store.exceptions import (
     AlreadyExistsError,
@@ -64,8 +64,8 @@ __all__ = [
     "InvalidTransitionError", "LoginSession", "ModelVersion", "RecordNotFoundError", "Response",
     "Run", "StoreError", "Suppression", "Target", "User", "active_session", "add_suppression",
     "audit_trail", "authenticate_api_key", "contact_counts", "create_api_key", "create_user",
-    "get_or_create_run", "get_user", "list_api_keys", "load_responses", "load_suppression",
-    "make_engine", "purge_ended_sessions", "record_audit", "record_contacts", "review_campaign",
+    "get_or_create_run", "get_user", "list_api_keys", "save_responses", "load_suppression",
+    "make_engine", "purge_ended_sessions", "record_audit", "insert_contacts", "review_campaign",
     "revoke_api_key", "revoke_session", "revoke_user_sessions", "save_campaign", "session_factory",
     "session_scope", "set_active", "set_password", "set_run_status", "start_session", "upgrade",
     "verify_password", "LoginThrottle", "SuppressionRecord", "suppression_history",

@@ -177,7 +177,16 @@ class SuppressionRecord(Base):
 
 
 class ContactHistory(Base):
+    """One contact of a subscriber: what contact caps count and what makes a treated row.
+
+    A campaign contacts a subscriber at most once (``campaign_id, user_id`` is unique; rows
+    without a campaign, from other marketing, only count towards the caps).
+    """
+
     __tablename__ = "contact_history"
+    __table_args__ = (
+        Index("ux_contact_history_campaign_user", "campaign_id", "user_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -187,12 +196,35 @@ class ContactHistory(Base):
 
 
 class Response(Base):
+    """Whether a contacted or control subscriber of a campaign took the card, and on which day
+    (``taken_on``; null when they did not, or for rows loaded before it was recorded)."""
+
     __tablename__ = "responses"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     took_card: Mapped[bool] = mapped_column(Boolean)
+    taken_on: Mapped[date | None] = mapped_column(Date)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotentRequest(Base):
+    """A POST made with an ``Idempotency-Key``: the answer it got, replayed to a repeat.
+
+    Keys are scoped by caller (``scope``), so two API keys never see each other's answers;
+    ``request_hash`` tells a true repeat from a different request reusing the key.
+    """
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("scope", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(128))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):

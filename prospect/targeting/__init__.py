@@ -10,8 +10,8 @@ from prospect.targeting.campaign import (
 )
 from prospect.targeting.config import CampaignConfig, load_campaign_config
 from prospect.targeting.exceptions import InfeasibleCampaign
-from prospect.targeting.history import load_contact_history, record_contacts, save_contact_history
-from prospect.targeting.responses import load_responses, response_report
+from prospect.targeting.history import ContactRow, read_contact_file
+from prospect.targeting.responses import ResponseRow, read_response_file, response_report
 from prospect.targeting.summary import write_campaign_summary
 
 __all__ = [
@@ -21,11 +21,11 @@ __all__ = [
     "build_campaign",
     "count_exclusions",
     "load_campaign_config",
-    "load_contact_history",
-    "load_responses",
-    "record_contacts",
+    "ContactRow",
+    "ResponseRow",
+    "read_contact_file",
+    "read_response_file",
     "response_report",
-    "save_contact_history",
     "shortlist",
     "write_campaign_summary",
 ]

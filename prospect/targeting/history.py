@@ -1,61 +1,72 @@
-"""Contact history over DataFrames and CSV: what the next campaign's contact caps read.
-
-Only contacted targets are recorded; the control group was never contacted, so it must not
-use up anyone's contact allowance.
+"""Contact files a CRM sends back (``prospect contacts``), and the CSV cell readers the
+response file shares. The history they make is :func:`prospect.store.history.campaign_history`.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pandas as pd
 
 from prospect.exceptions import DataReadError
-from prospect.targeting.campaign import CampaignList
 
-HISTORY_COLUMNS = ["user_id", "contacted_at", "campaign_key"]
+CONTACT_FILE_COLUMNS = ("user_id", "contacted_at", "channel")
 
 
-def load_contact_history(path: str | Path) -> pd.DataFrame:
-    """Read a contact-history CSV (user_id, contacted_at as YYYY-MM-DD[, campaign_key])."""
-    try:
-        frame = pd.read_csv(path, dtype={"user_id": str, "campaign_key": str})
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataReadError(f"cannot read contact history {path}: {exc}") from exc
-    missing = [c for c in HISTORY_COLUMNS[:2] if c not in frame.columns]
+@dataclass(frozen=True)
+class ContactRow:
+    """One subscriber contacted for a campaign, when (timezone-aware) and on which channel."""
+
+    user_id: str
+    contacted_at: datetime
+    channel: str
+
+
+def read_contact_file(path: str | Path, *, channel: str | None = None) -> list[ContactRow]:
+    """Contacts from a CSV: ``user_id``, ``contacted_at`` (``YYYY-MM-DD`` or an ISO time; no
+    offset means UTC) and ``channel`` (or every row on ``channel``). Errors name the line."""
+    frame = read_csv_text(path, "contact file")
+    needed = ["user_id", "contacted_at"] + ([] if channel else ["channel"])
+    missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise DataReadError(f"contact history {path} lacks column(s) {missing}")
+        raise DataReadError(f"contact file {path} lacks column(s) {missing}")
+    rows = []
+    for i, record in enumerate(frame.to_dict("records")):
+        where = f"contact file {path} line {i + 2}"
+        rows.append(ContactRow(
+            user_id=required_text(record["user_id"], where, "user_id"),
+            contacted_at=parse_time(record["contacted_at"], where, "contacted_at"),
+            channel=channel or required_text(record["channel"], where, "channel"),
+        ))  # fmt: skip
+    return rows
+
+
+def read_csv_text(path: str | Path, what: str) -> pd.DataFrame:
+    """Every cell of a CSV as text (nothing read as missing); DataReadError naming ``what``."""
     try:
-        frame["contacted_at"] = pd.to_datetime(frame["contacted_at"], format="%Y-%m-%d").dt.date
-    except ValueError as exc:
-        raise DataReadError(f"contact history {path}: contacted_at is not YYYY-MM-DD") from exc
-    if "campaign_key" not in frame.columns:
-        frame["campaign_key"] = None
-    return frame.loc[:, HISTORY_COLUMNS]
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataReadError(f"cannot read {what} {path}: {exc}") from exc
 
 
-def record_contacts(
-    campaign_list: CampaignList, *, sent_at: date, history: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """``history`` plus one row per contacted (non-control) target of a sent campaign."""
-    targets = campaign_list.targets
-    sent = pd.DataFrame(
-        {
-            "user_id": targets.loc[~targets["is_control"], "user_id"].astype(str).to_numpy(),
-            "contacted_at": sent_at,
-            "campaign_key": campaign_list.summary["campaign_key"],
-        },
-        columns=HISTORY_COLUMNS,
-    )
-    if history is None or history.empty:
-        return sent.reset_index(drop=True)
-    return pd.concat([history.loc[:, HISTORY_COLUMNS], sent], ignore_index=True)
+def required_text(value: object, where: str, field: str) -> str:
+    """``value`` stripped; DataReadError naming ``where`` and ``field`` when it is empty."""
+    text = str(value).strip()
+    if not text:
+        raise DataReadError(f"{where}: {field} is empty")
+    return text
 
 
-def save_contact_history(history: pd.DataFrame, path: str | Path) -> Path:
-    """Write the history as CSV (dates as YYYY-MM-DD) for :func:`load_contact_history`."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    history.loc[:, HISTORY_COLUMNS].to_csv(out, index=False)
-    return out
+def parse_time(value: object, where: str, field: str) -> datetime:
+    """A timezone-aware time from ``YYYY-MM-DD`` (midnight UTC) or ISO 8601 (UTC if no offset)."""
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise DataReadError(f"{where}: {field} {text!r} is not a date (YYYY-MM-DD) or an ISO "
+                            "8601 time") from None  # fmt: skip
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

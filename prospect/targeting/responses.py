@@ -1,38 +1,60 @@
-"""Response of a sent campaign: take-up rate of contacted targets against the control group.
+"""Responses to a sent campaign: reading a CRM's response file, and the measured take-up of
+contacted subscribers against the random control.
 
 Each rate has a Wilson score interval (``scipy.stats.binomtest``); the difference has
 Newcombe's hybrid score interval (Newcombe 1998, method 10), built from the two Wilson
 intervals, which keeps good coverage for small counts and rates near 0 where the Wald
-interval fails.
+interval fails. The incremental cardholders are that difference times the contacted count.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
 from prospect.exceptions import DataReadError
+from prospect.targeting.history import read_csv_text, required_text
+
+RESPONSE_FILE_COLUMNS = ("user_id", "took_card", "taken_on")
 
 
-def load_responses(path: str | Path) -> pd.DataFrame:
-    """Read a response CSV: user_id and optionally took_card (0/1); listed users without a
-    took_card column are takers. Returns user_id (str) and took_card (float 0/1)."""
-    try:
-        frame = pd.read_csv(path, dtype={"user_id": str})
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataReadError(f"cannot read response file {path}: {exc}") from exc
+@dataclass(frozen=True)
+class ResponseRow:
+    """Whether a subscriber of a campaign took the card, and on which day (takers only)."""
+
+    user_id: str
+    took_card: bool
+    taken_on: date | None
+
+
+def read_response_file(path: str | Path) -> list[ResponseRow]:
+    """Responses from a CSV: ``user_id``, ``took_card`` (0/1; without the column every listed
+    subscriber took one) and ``taken_on`` (``YYYY-MM-DD``, for takers). Errors name the line."""
+    frame = read_csv_text(path, "response file")
     if "user_id" not in frame.columns:
         raise DataReadError(f"response file {path} lacks column 'user_id'")
-    if "took_card" not in frame.columns:
-        frame["took_card"] = 1.0
-    took = pd.to_numeric(frame["took_card"], errors="coerce")
-    if not took.isin([0.0, 1.0]).all():
-        raise DataReadError(f"response file {path}: took_card must be 0 or 1")
-    return pd.DataFrame({"user_id": frame["user_id"], "took_card": took.astype(float)})
+    rows = []
+    for i, record in enumerate(frame.to_dict("records")):
+        where = f"response file {path} line {i + 2}"
+        took = str(record.get("took_card", "1")).strip()
+        if took not in ("0", "1"):
+            raise DataReadError(f"{where}: took_card must be 0 or 1; got {took!r}")
+        day = str(record.get("taken_on", "")).strip()
+        try:
+            taken_on = date.fromisoformat(day) if day else None
+        except ValueError:
+            raise DataReadError(f"{where}: taken_on {day!r} is not a date (YYYY-MM-DD)") from None
+        rows.append(
+            ResponseRow(required_text(record["user_id"], where, "user_id"), took == "1", taken_on)
+        )
+    return rows
 
 
 def _rate(takers: int, n: int, confidence: float) -> dict[str, Any]:
@@ -49,26 +71,27 @@ def _newcombe(a: dict[str, Any], b: dict[str, Any]) -> tuple[float, float]:
     return low, high
 
 
-def response_report(
-    targets: pd.DataFrame, responses: pd.DataFrame, *, confidence: float = 0.95
-) -> dict[str, Any]:
-    """Take-up of contacted targets vs control, and the uplift with its interval.
+def response_report(history: pd.DataFrame, *, confidence: float = 0.95) -> dict[str, Any]:
+    """Take-up of contacted subscribers (``treated`` 1) against the control (0), the
+    difference with its interval and the incremental cardholders it means.
 
-    Targets absent from ``responses`` count as non-takers; responses from users not in the
-    list are ignored (they are not part of this experiment).
+    ``history`` holds one row per subscriber with ``treated`` and ``took_card`` (0/1), as
+    :func:`prospect.store.history.campaign_outcomes` makes. ``uplift`` and ``incremental`` are None
+    when either group is empty.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1); got {confidence!r}")
-    took = set(responses.loc[responses["took_card"] == 1.0, "user_id"].astype(str))
-    hit = targets["user_id"].astype(str).isin(took)
-    control = targets["is_control"].astype(bool)
-    contacted = _rate(int(hit[~control].sum()), int((~control).sum()), confidence)
-    held_out = _rate(int(hit[control].sum()), int(control.sum()), confidence)
-    report: dict[str, Any] = {"confidence": confidence, "contacted": contacted, "control": held_out}
-    if contacted["n"] and held_out["n"]:
-        low, high = _newcombe(contacted, held_out)
-        uplift = contacted["rate"] - held_out["rate"]
-        report["uplift"] = {"difference": uplift, "ci_low": low, "ci_high": high}
-    else:
-        report["uplift"] = None
+    treated = history["treated"].to_numpy(dtype=np.int64) == 1
+    took = history["took_card"].to_numpy(dtype=np.int64) == 1
+    contacted = _rate(int(took[treated].sum()), int(treated.sum()), confidence)
+    control = _rate(int(took[~treated].sum()), int((~treated).sum()), confidence)
+    report: dict[str, Any] = {"confidence": confidence, "contacted": contacted,
+                              "control": control, "uplift": None, "incremental": None}  # fmt: skip
+    if contacted["n"] and control["n"]:
+        low, high = _newcombe(contacted, control)
+        difference = contacted["rate"] - control["rate"]
+        report["uplift"] = {"difference": difference, "ci_low": low, "ci_high": high}
+        n = contacted["n"]
+        report["incremental"] = {"cardholders": difference * n, "ci_low": low * n,
+                                 "ci_high": high * n}  # fmt: skip
     return report

@@ -387,14 +387,14 @@ def test_a_decision_with_a_forged_csrf_token_is_refused(client, seeded, api_engi
 def test_rerun_of_a_rejected_campaign_enqueues_its_month_with_its_config(
     client, seeded, api_app, api_engine
 ):
-    from api.routes.review import get_enqueue_run
+    from api.routes.review import get_requeue_run
     from prospect.review import Requeued
     from prospect.store import Campaign, session_scope
 
     with session_scope(api_engine) as session:
         session.get(Campaign, seeded.draft_id).config = {"budget": 1234.0, "name": "tight"}
     calls = []
-    api_app.dependency_overrides[get_enqueue_run] = lambda: (
+    api_app.dependency_overrides[get_requeue_run] = lambda: (
         lambda month, by, config: calls.append((month, by, config)) or Requeued("run-42", "queued")
     )
     draft_id = seeded.draft_id
@@ -449,12 +449,12 @@ def test_session_cookie_is_secure_over_https(api_app, seeded):
 
 
 def test_a_rerun_the_worker_refuses_is_shown_and_not_audited(client, seeded, api_app, api_engine):
-    from api.routes.review import get_enqueue_run
+    from api.routes.review import get_requeue_run
 
     def refuse(month: str, by: str, config: object) -> str:
         raise ValueError(f"no batch has landed for {month}.")
 
-    api_app.dependency_overrides[get_enqueue_run] = lambda: refuse
+    api_app.dependency_overrides[get_requeue_run] = lambda: refuse
     login(client, "rita")
     decide(client, seeded.draft_id, "rejected", "Wrong month.")
     token = csrf_of(client.get(f"/review/campaigns/{seeded.draft_id}").text)
@@ -464,10 +464,10 @@ def test_a_rerun_the_worker_refuses_is_shown_and_not_audited(client, seeded, api
 
 
 def test_a_rerun_that_queues_nothing_says_so(client, seeded, api_app, api_engine):
-    from api.routes.review import get_enqueue_run
+    from api.routes.review import get_requeue_run
     from prospect.review import Requeued
 
-    api_app.dependency_overrides[get_enqueue_run] = lambda: (
+    api_app.dependency_overrides[get_requeue_run] = lambda: (
         lambda month, by, config: Requeued("run-2026-10", "rejected")
     )
     login(client, "rita")
@@ -480,10 +480,10 @@ def test_a_rerun_that_queues_nothing_says_so(client, seeded, api_app, api_engine
 
 
 def test_a_viewer_cannot_rerun(client, seeded, api_app, api_engine):
-    from api.routes.review import get_enqueue_run
+    from api.routes.review import get_requeue_run
 
     calls = []
-    api_app.dependency_overrides[get_enqueue_run] = lambda: (
+    api_app.dependency_overrides[get_requeue_run] = lambda: (
         lambda month, by, config: calls.append(month)
     )
     login(client, "rita")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.deps import get_enqueue_run
+from api.deps import get_queue_run
 from prospect.exceptions import ProspectError
 from tests.api.conftest import bearer
 
@@ -22,7 +22,7 @@ def queued(api_app):
         calls.append((month, batch, requested_by))
         return f"run-{month}-abc"
 
-    api_app.dependency_overrides[get_enqueue_run] = lambda: enqueue
+    api_app.dependency_overrides[get_queue_run] = lambda: enqueue
     yield calls
     api_app.dependency_overrides.clear()
 

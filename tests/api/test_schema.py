@@ -22,7 +22,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from api.deps import get_enqueue_run
+from api.deps import get_queue_run
 from tests.api.conftest import bearer
 
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
@@ -51,7 +51,7 @@ LINKS = [
 @pytest.fixture()
 def app_for_schema(api_app, db_with_campaigns):
     schemathesis.experimental.OPEN_API_3_1.enable()  # FastAPI writes OpenAPI 3.1
-    api_app.dependency_overrides[get_enqueue_run] = lambda: lambda m, b, who: f"run-{m}"
+    api_app.dependency_overrides[get_queue_run] = lambda: lambda m, b, who: f"run-{m}"
     yield api_app
     api_app.dependency_overrides.clear()
 

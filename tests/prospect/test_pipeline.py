@@ -252,7 +252,7 @@ def test_merged_partition_shortlists_select_the_single_machine_list(ready, tmp_p
     from datetime import date, datetime
 
     from prospect.pipeline import run_dir, run_month
-    from prospect.store import add_suppression, make_engine, record_contacts, session_scope
+    from prospect.store import add_suppression, insert_contacts, make_engine, session_scope
     from prospect.targeting import build_campaign
     from prospect.targeting.config import Budget
     from tests.worker.helpers import write_month
@@ -262,12 +262,8 @@ def test_merged_partition_shortlists_select_the_single_machine_list(ready, tmp_p
     engine = make_engine(ready.db_url)
     with session_scope(engine) as session:
         add_suppression(session, ids[:60], reason="opt-out", source="test", actor="t")
-        record_contacts(
-            session,
-            ids[60:120],
-            channel="sms",
-            contacted_at=datetime(2026, 10, 20, tzinfo=UTC),
-        )
+        at = datetime(2026, 10, 20, tzinfo=UTC)
+        insert_contacts(session, None, [(u, at, "sms") for u in ids[60:120]])
     engine.dispose()
     config = load_campaign_config().model_copy(update={"budget": Budget(contacts=400)})
     result = run_month(batch, "2026-10", config, settings=ready, n_partitions=4)

@@ -20,7 +20,7 @@ TABLES = {
     "runs", "dq_reports", "campaigns", "targets", "suppression", "contact_history", "responses",
     "audit_log", "users", "web_sessions", "api_keys", "model_versions", "alembic_version",
     "suppression_history", "login_throttle",
-    "cardholders", "alerts", "webhook_deliveries", "webhook_attempts",
+    "cardholders", "alerts", "webhook_deliveries", "webhook_attempts", "idempotent_requests",
 }  # fmt: skip
 
 
@@ -32,7 +32,7 @@ def test_upgrade_on_empty_database_creates_every_table_and_is_repeatable(store_u
         assert set(inspect(engine).get_table_names()) == TABLES
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
-                ("0004",)
+                ("0005",)
             ]
     finally:
         engine.dispose()
@@ -96,5 +96,40 @@ def test_processes_starting_together_can_all_upgrade(store_url):
     engine = make_engine(store_url)
     try:
         assert set(inspect(engine).get_table_names()) == TABLES
+    finally:
+        engine.dispose()
+
+
+def test_0005_keeps_each_campaign_contacts_first_row_and_then_refuses_a_second(store_url):
+    """A campaign sent twice before 0005 (the old ``prospect send`` race) keeps the first
+    contact of each subscriber; afterwards the unique index refuses a repeat."""
+    from sqlalchemy.exc import IntegrityError
+
+    from prospect.store import get_or_create_run
+    from prospect.store.models import Campaign
+
+    upgrade(store_url, "0004")
+    engine = make_engine(store_url)
+    insert = text("INSERT INTO contact_history (user_id, campaign_id, channel, contacted_at) "
+                  "VALUES (:u, :c, 'sms', :at)")  # fmt: skip
+    try:
+        with session_scope(engine) as session:
+            fields = {"month": "2026-10", "batch_path": "b", "batch_checksum": "c",
+                      "model_version": "m", "config_hash": "h"}  # fmt: skip
+            get_or_create_run(session, "r", fields)
+            campaign = Campaign(run_id="r", month="2026-10", name="c", model_version="m")
+            session.add(campaign)
+            session.flush()
+            cid = campaign.id
+        with engine.begin() as conn:
+            for user, day in (("u1", 1), ("u1", 2), ("u2", 1), ("u1", 3)):
+                conn.execute(insert, {"u": user, "c": cid, "at": datetime(2026, 10, day)})
+        upgrade(store_url)
+        with engine.connect() as conn:
+            query = text("SELECT user_id, contacted_at FROM contact_history ORDER BY user_id")
+            rows = [(u, str(at)[:10]) for u, at in conn.execute(query)]
+        assert rows == [("u1", "2026-10-01"), ("u2", "2026-10-01")]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert, {"u": "u2", "c": cid, "at": datetime(2026, 10, 9)})
     finally:
         engine.dispose()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -17,11 +16,11 @@ from prospect.store import (
     audit_trail,
     contact_counts,
     get_or_create_run,
-    load_responses,
+    insert_contacts,
     load_suppression,
     record_audit,
-    record_contacts,
     save_campaign,
+    save_responses,
     session_scope,
     set_run_status,
     suppression_history,
@@ -56,9 +55,10 @@ def test_suppression_is_append_only_and_audited(store_engine):
 def test_contact_counts_cover_the_window_asked_for(store_engine):
     now = datetime.now(UTC)
     with session_scope(store_engine) as session:
-        record_contacts(session, ["u1", "u2"], channel="sms", contacted_at=now - timedelta(days=40))
-        record_contacts(session, ["u1"], channel="sms", contacted_at=now - timedelta(days=3))
-        record_contacts(session, ["u1", "u3"], channel="app", contacted_at=now)
+        before = now - timedelta(days=40)
+        insert_contacts(session, None, [("u1", before, "sms"), ("u2", before, "sms")])
+        insert_contacts(session, None, [("u1", now - timedelta(days=3), "sms")])
+        insert_contacts(session, None, [("u1", now, "app"), ("u3", now, "app")])
     with session_scope(store_engine) as session:
         assert contact_counts(session, since=now - timedelta(days=30)) == {"u1": 2, "u3": 1}
         assert contact_counts(session, since=now - timedelta(days=90)) == {
@@ -69,21 +69,16 @@ def test_contact_counts_cover_the_window_asked_for(store_engine):
 def test_reloading_responses_updates_instead_of_duplicating(store_engine, store_run, store_targets):
     with session_scope(store_engine) as session:
         campaign = save_campaign(session, store_run(session), FIELDS, store_targets(3))
-        load_responses(
-            session, campaign.id, pd.DataFrame({"user_id": ["u001", "u002"], "took_card": [1, 0]})
-        )
+        save_responses(session, campaign.id, [("u001", True, None), ("u002", False, None)])
     with session_scope(store_engine) as session:
-        corrected = pd.DataFrame({"user_id": ["u002", "u003"], "took_card": [True, False]})
-        assert load_responses(session, campaign.id, corrected) == 2
+        corrected = [("u002", True, date(2026, 11, 2)), ("u003", False, None)]
+        assert save_responses(session, campaign.id, corrected) == 2
     with session_scope(store_engine) as session:
         rows = session.execute(
             select(Response.user_id, Response.took_card).order_by(Response.user_id)
         )
         assert rows.all() == [("u001", True), ("u002", True), ("u003", False)]
-        with pytest.raises(ValueError, match="'took_card' has missing values"):
-            load_responses(
-                session, campaign.id, pd.DataFrame({"user_id": ["u1"], "took_card": [None]})
-            )
+        assert session.get(Response, (campaign.id, "u002")).taken_on == date(2026, 11, 2)
 
 
 def test_run_is_created_once_and_status_changes_are_stamped_and_audited(store_engine):

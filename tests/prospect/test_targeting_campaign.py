@@ -19,11 +19,8 @@ from prospect.targeting import (
     build_campaign,
     count_exclusions,
     load_campaign_config,
-    load_contact_history,
-    load_responses,
-    record_contacts,
+    read_response_file,
     response_report,
-    save_contact_history,
     shortlist,
     write_campaign_summary,
 )
@@ -222,13 +219,11 @@ def test_summary_files_report_counts_mix_and_charts(tmp_path):
     assert "existing_cardholder" in html and html.count("data:image/png;base64,") == 3
 
 
-def test_contact_history_round_trip_applies_to_the_next_campaign(tmp_path):
+def test_contacts_of_one_campaign_apply_to_the_next(tmp_path):
     scored = random_scored(300, seed=8)
     first = build_campaign(scored, config(), campaign_key="m1", rules=RULES, as_of=AS_OF)
-    history = record_contacts(first, sent_at=AS_OF)
-    path = save_contact_history(history, tmp_path / "history.csv")
-    loaded = load_contact_history(path)
-    assert len(loaded) == (~first.targets.is_control).sum()
+    sent = first.targets.loc[~first.targets.is_control, "user_id"].astype(str)
+    loaded = pd.DataFrame({"user_id": sent.to_numpy(), "contacted_at": AS_OF})
     second = build_campaign(scored, config(), campaign_key="m2", contacts=loaded,
                             rules=RULES, as_of=date(2026, 3, 15))  # fmt: skip
     assert second.exclusions["contacted_recently"] == len(loaded)
@@ -242,7 +237,10 @@ def test_response_report_compares_contacted_with_control(tmp_path):
     takers = [f"u{i}" for i in range(30)] + ["u100", "u101", "zzz"]
     path = tmp_path / "responses.csv"
     pd.DataFrame({"user_id": takers}).to_csv(path, index=False)
-    report = response_report(targets, load_responses(path))
+    took = set(t.user_id for t in read_response_file(path) if t.took_card)
+    history = pd.DataFrame({"treated": (~targets.is_control).astype(int),
+                            "took_card": targets.user_id.isin(took).astype(int)})  # fmt: skip
+    report = response_report(history)
     assert report["contacted"]["rate"] == pytest.approx(0.30)
     assert report["control"]["rate"] == pytest.approx(0.10)
     # Wilson 95%: 30/100 -> (0.2189, 0.3958), 2/20 -> (0.0279, 0.3010). Newcombe:
@@ -252,3 +250,7 @@ def test_response_report_compares_contacted_with_control(tmp_path):
     assert report["uplift"]["difference"] == pytest.approx(0.20)
     assert report["uplift"]["ci_low"] == pytest.approx(-0.0168, abs=2e-4)
     assert report["uplift"]["ci_high"] == pytest.approx(0.3199, abs=2e-4)
+    # Incremental cardholders: the difference times the 100 contacted.
+    assert report["incremental"]["cardholders"] == pytest.approx(20.0)
+    assert report["incremental"]["ci_low"] == pytest.approx(-1.68, abs=0.02)
+    assert report["incremental"]["ci_high"] == pytest.approx(31.99, abs=0.02)
