@@ -12,6 +12,7 @@ import pytest
 
 from prospect.model.uplift import LEARNERS
 from prospect.settings import Settings
+from prospect.startup import prepare_database
 from prospect.synth import write_months
 from prospect.synth.uplift import LegacyPolicy
 from prospect.training import TrainingConfig, TrainingDataError, train
@@ -33,7 +34,9 @@ def campaign_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(campaign_dir, tmp_path_factory):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("var"), environment="test")
+    settings = prepare_database(
+        Settings(data_dir=tmp_path_factory.mktemp("var"), environment="test")
+    )
     return train(campaign_dir, config=FAST, settings=settings), settings
 
 
@@ -86,7 +89,7 @@ def test_without_history_the_bundle_ranks_by_propensity_and_says_why(
     plain.mkdir()
     for path in campaign_dir.glob("subscribers_*.parquet"):
         shutil.copy(path, plain / path.name)
-    settings = Settings(data_dir=tmp_path / "var", environment="test")
+    settings = prepare_database(Settings(data_dir=tmp_path / "var", environment="test"))
     result = train(plain, config=FAST, settings=settings)
     assert result.version != trained[0].version  # the history is part of the version
     assert result.manifest["uplift"]["learner"] == "propensity"
