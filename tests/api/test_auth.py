@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -73,5 +74,7 @@ def test_pii_never_reaches_the_logs(client, db_with_campaigns, reviewer_key, adm
                 headers=bearer(admin_key))  # fmt: skip
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "exported 5 targets" in text  # the export was logged ...
-    assert "138" not in text  # ... and no msisdn (all start 138) nor its masked form
+    # ... and no msisdn (the fixture's all start 138) nor its masked form 138****dddd;
+    # a bare "138" may occur in a random key prefix, so match the number's shape
+    assert not re.search(r"138[0-9*]{4}[0-9]{4}", text)
     assert admin_key not in text and reviewer_key not in text
