@@ -26,6 +26,19 @@ def _fraction(value: object, name: str, *, open_low: bool = True) -> float:
     return number
 
 
+def _count(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int; got {value!r}.")
+    return value
+
+
+def _z(alpha: float, power: float) -> float:
+    """z[1 - alpha/2] + z[power]: the distance, in standard errors, a detected effect needs."""
+    return float(
+        norm.ppf(1.0 - _fraction(alpha, "alpha") / 2.0) + norm.ppf(_fraction(power, "power"))
+    )
+
+
 def control_size(
     contacts: int,
     base_rate: float,
@@ -39,14 +52,13 @@ def control_size(
     Raises ValueError when no control size is enough: ``contacts`` alone already carry more
     noise than the effect allows (contact more subscribers or accept a larger effect).
     """
-    if isinstance(contacts, bool) or not isinstance(contacts, int) or contacts < 1:
-        raise ValueError(f"contacts must be a positive int; got {contacts!r}.")
+    _count(contacts, "contacts")
     p0 = _fraction(base_rate, "base_rate", open_low=False)
     delta = _fraction(min_uplift, "min_uplift")
     p1 = p0 + delta
     if p1 >= 1.0:
         raise ValueError(f"base_rate + min_uplift must be below 1; got {p1!r}.")
-    z = norm.ppf(1.0 - _fraction(alpha, "alpha") / 2.0) + norm.ppf(_fraction(power, "power"))
+    z = _z(alpha, power)
     allowed = (delta / z) ** 2 - p1 * (1.0 - p1) / contacts
     if allowed <= 0.0:
         raise ValueError(
@@ -69,11 +81,10 @@ def detectable_uplift(
     """Smallest uplift that ``contacts`` contacted and ``control`` control subscribers detect:
     the ``min_uplift`` at which :func:`control_size` would ask for exactly this control (solved
     by bisection to 1e-9)."""
-    for name, count in (("contacts", contacts), ("control", control)):
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError(f"{name} must be a positive int; got {count!r}.")
+    _count(contacts, "contacts")
+    _count(control, "control")
     p0 = _fraction(base_rate, "base_rate", open_low=False)
-    z = norm.ppf(1.0 - _fraction(alpha, "alpha") / 2.0) + norm.ppf(_fraction(power, "power"))
+    z = _z(alpha, power)
 
     def noise(delta: float) -> float:
         p1 = p0 + delta

@@ -41,6 +41,10 @@ class CampaignStateError(ProspectError):
     """The campaign is not in a state that allows this (e.g. sending a draft)."""
 
 
+class CampaignNotFoundError(CampaignStateError):
+    """No campaign has this id."""
+
+
 class BatchConflictError(ProspectError):
     """A posted batch contradicts what is stored (e.g. a contact re-sent at another time)."""
 
@@ -48,7 +52,7 @@ class BatchConflictError(ProspectError):
 def _campaign(session: Session, campaign_id: int) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise CampaignStateError(f"campaign {campaign_id} does not exist")
+        raise CampaignNotFoundError(f"campaign {campaign_id} does not exist")
     return campaign
 
 
@@ -61,12 +65,13 @@ def _approved(session: Session, campaign_id: int) -> Campaign:
     return campaign
 
 
-def _unique_ids(user_ids: Sequence[str], what: str) -> None:
-    seen: set[str] = set()
+def require_unique_ids(user_ids: Sequence[str], what: str) -> None:
+    """A batch names each subscriber once (ValueError naming both rows otherwise)."""
+    first: dict[str, int] = {}
     for i, user_id in enumerate(user_ids):
-        if user_id in seen:
-            raise ValueError(f"{what} row {i}: user_id {user_id!r} appears twice in the batch")
-        seen.add(user_id)
+        if user_id in first:
+            raise ValueError(f"{what} row {i}: user_id {user_id!r} repeats row {first[user_id]}")
+        first[user_id] = i
 
 
 def _refusal(refused: Sequence[str]) -> dict[str, Any]:
@@ -100,28 +105,28 @@ def record_contacts(
 
     Contacts of subscribers not on the list, or in its control group, are refused (counted,
     first ids named). A contact already stored with the same time and channel is accepted
-    again unchanged; one stored with another time or channel raises BatchConflictError and
-    nothing of the batch is written.
+    again unchanged; one stored with another time or channel (also by a concurrent post)
+    raises BatchConflictError, and the caller rolls the batch back.
     """
     _approved(session, campaign_id)
     user_ids = [r.user_id for r in rows]
-    _unique_ids(user_ids, "contacts")
+    require_unique_ids(user_ids, "contacts")
     groups = target_groups(session, campaign_id, user_ids)
     refused = [u for u in user_ids if groups.get(u, True)]  # absent or control
     valid = [r for r in rows if groups.get(r.user_id) is False]
-    stored = campaign_contacts(session, campaign_id, [r.user_id for r in valid])
-    clash = sorted(
-        r.user_id
-        for r in valid
-        if r.user_id in stored and stored[r.user_id] != (r.contacted_at, r.channel)
-    )
+    valid_ids = [r.user_id for r in valid]
+    before = campaign_contacts(session, campaign_id, valid_ids)
+    new = [r for r in valid if r.user_id not in before]
+    insert_contacts(session, campaign_id, [(r.user_id, r.contacted_at, r.channel) for r in new])
+    # compared after the write: a concurrent post of another time inserted first is seen here
+    # (the insert waited for its commit), so it is a conflict, not a silent "accepted"
+    stored = campaign_contacts(session, campaign_id, valid_ids)
+    clash = sorted(r.user_id for r in valid if stored[r.user_id] != (r.contacted_at, r.channel))
     if clash:
         raise BatchConflictError(
             f"campaign {campaign_id}: {len(clash)} contact(s) already stored with another time "
             f"or channel (a campaign contacts a subscriber once): {clash[:SHOWN_IDS]}"
         )
-    new = [r for r in valid if r.user_id not in stored]
-    insert_contacts(session, campaign_id, [(r.user_id, r.contacted_at, r.channel) for r in new])
     result = {"campaign_id": campaign_id, "received": len(rows), "accepted": len(valid),
               **_refusal(refused)}  # fmt: skip
     detail = {"received": len(rows), "accepted": len(valid), "written": len(new),
@@ -145,7 +150,7 @@ def record_responses(
             f"campaign {campaign_id} has no contacts recorded; responses follow a send"
         )
     user_ids = [r.user_id for r in rows]
-    _unique_ids(user_ids, "responses")
+    require_unique_ids(user_ids, "responses")
     groups = target_groups(session, campaign_id, user_ids)
     refused = [u for u in user_ids if u not in groups]
     valid = [r for r in rows if r.user_id in groups]
@@ -187,6 +192,7 @@ def report_responses(
 
 
 __all__ = [
-    "BatchConflictError", "CampaignStateError", "mark_sent", "record_contacts",
-    "record_responses", "report_responses", "take_up_report",
+    "BatchConflictError", "CampaignNotFoundError", "CampaignStateError", "mark_sent",
+    "record_contacts", "record_responses", "report_responses", "require_unique_ids",
+    "take_up_report",
 ]  # fmt: skip

@@ -24,9 +24,11 @@ from api.routes.campaigns import visible_campaign
 from api.schemas import RecordId, UserId, problem_responses
 from prospect.outcomes import (
     BatchConflictError,
+    CampaignNotFoundError,
     CampaignStateError,
     record_contacts,
     record_responses,
+    require_unique_ids,
     take_up_report,
 )
 from prospect.targeting import ContactRow, ResponseRow
@@ -58,20 +60,12 @@ class ResponseIn(_Strict):
         return self
 
 
-def _no_repeats(user_ids: list[str]) -> None:
-    first: dict[str, int] = {}
-    for i, user_id in enumerate(user_ids):
-        if user_id in first:
-            raise ValueError(f"row {i}: user_id {user_id!r} repeats row {first[user_id]}")
-        first[user_id] = i
-
-
 class ContactBatch(_Strict):
     contacts: list[ContactIn] = Field(min_length=1, max_length=MAX_BATCH)
 
     @model_validator(mode="after")
     def _unique(self) -> ContactBatch:
-        _no_repeats([c.user_id for c in self.contacts])
+        require_unique_ids([c.user_id for c in self.contacts], "contacts")
         return self
 
 
@@ -80,7 +74,7 @@ class ResponseBatch(_Strict):
 
     @model_validator(mode="after")
     def _unique(self) -> ResponseBatch:
-        _no_repeats([r.user_id for r in self.responses])
+        require_unique_ids([r.user_id for r in self.responses], "responses")
         return self
 
 
@@ -97,9 +91,10 @@ def _guarded(work: Any) -> Any:
     def run() -> dict[str, Any]:
         try:
             answer: dict[str, Any] = work()
+        except CampaignNotFoundError as exc:
+            raise Problem(404, str(exc)) from exc
         except CampaignStateError as exc:
-            status = 404 if "does not exist" in str(exc) else 409
-            raise Problem(status, str(exc)) from exc
+            raise Problem(409, str(exc)) from exc
         except BatchConflictError as exc:
             raise Problem(409, str(exc), slug="batch-conflict") from exc
         return BatchResult.model_validate(answer).model_dump()

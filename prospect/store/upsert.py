@@ -1,4 +1,4 @@
-"""Portable ``INSERT ... ON CONFLICT DO UPDATE`` for the two supported backends."""
+"""Portable ``INSERT ... ON CONFLICT`` for the two supported backends."""
 
 from __future__ import annotations
 
@@ -8,6 +8,17 @@ from typing import Any
 from sqlalchemy import Table, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+
+def _insert(session: Session, model: type[Any]) -> Any:
+    """The backend's own INSERT of ``model``'s table (the one that knows ON CONFLICT)."""
+    table: Table = inspect(model).local_table
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"ON CONFLICT inserts support 'sqlite' and 'postgresql'; got {dialect!r}.")
 
 
 def upsert(
@@ -21,14 +32,7 @@ def upsert(
     """Insert ``rows`` into ``model``'s table, updating ``update`` columns where ``key`` exists."""
     if not rows:
         return
-    table: Table = inspect(model).local_table
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table)
-    else:
-        raise ValueError(f"upsert supports 'sqlite' and 'postgresql' databases; got {dialect!r}.")
+    stmt = _insert(session, model)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(key), set_={col: stmt.excluded[col] for col in update}
     )
@@ -42,12 +46,5 @@ def insert_new(
     (also when a concurrent transaction inserted it first)."""
     if not rows:
         return
-    table: Table = inspect(model).local_table
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table)
-    else:
-        raise ValueError(f"insert_new supports 'sqlite' and 'postgresql'; got {dialect!r}.")
-    session.execute(stmt.on_conflict_do_nothing(index_elements=list(key)), list(rows))
+    stmt = _insert(session, model).on_conflict_do_nothing(index_elements=list(key))
+    session.execute(stmt, list(rows))

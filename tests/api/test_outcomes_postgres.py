@@ -42,11 +42,11 @@ def _count(engine, stmt) -> int:
         return int(session.scalar(stmt))
 
 
-def post_twice(clients, url: str, body: dict, headers: dict) -> list[httpx.Response]:
-    """``body`` posted to ``url`` by both clients at the same moment."""
+def post_pair(clients, url: str, bodies: list[dict], headers: dict) -> list[httpx.Response]:
+    """``bodies[0]`` and ``bodies[1]`` posted to ``url`` by the two clients at one moment."""
     one, two = clients
-    return together(lambda: one.post(url, json=body, headers=headers),
-                    lambda: two.post(url, json=body, headers=headers))  # fmt: skip
+    return together(lambda: one.post(url, json=bodies[0], headers=headers),
+                    lambda: two.post(url, json=bodies[1], headers=headers))  # fmt: skip
 
 
 def _rows(engine, model, campaign_id: int, *where) -> int:
@@ -69,7 +69,9 @@ def test_concurrent_double_posts_store_one_copy(live, with_key):
             cid = seed_campaign(engine, f"2026-{r + 1:02d}", 30, "approved")
             for path, body in (("contacts", contacts), ("responses", responses)):
                 headers = bearer(key) | ({"Idempotency-Key": f"{path}-{r}"} if with_key else {})
-                answers = post_twice((one, two), f"/api/v1/campaigns/{cid}/{path}", body, headers)
+                answers = post_pair(
+                    (one, two), f"/api/v1/campaigns/{cid}/{path}", [body, body], headers
+                )
                 assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
                 assert answers[0].json() == answers[1].json()
             stored = (_rows(engine, ContactHistory, cid), _rows(engine, Response, cid))
@@ -80,3 +82,30 @@ def test_concurrent_double_posts_store_one_copy(live, with_key):
                 .where(AuditEvent.entity_id == str(cid), AuditEvent.action == "campaign.contacts")
             )
             assert _count(engine, stmt) == (1 if with_key else 2), f"round {r}"
+
+
+def _contacted_at(engine, campaign_id: int) -> set[str]:
+    from prospect.store import ContactHistory, session_scope
+
+    stmt = select(ContactHistory.contacted_at).where(ContactHistory.campaign_id == campaign_id)
+    with session_scope(engine) as session:
+        return {at.isoformat()[:19] for (at,) in session.execute(stmt)}
+
+
+def test_concurrent_posts_of_another_time_are_a_conflict_not_two_successes(live):
+    """Two CRMs post the same subscribers sent at different times at once: one batch is
+    stored, the other gets 409, and the store holds the winner's times, never a mix."""
+    base, key, engine = live
+    users = [f"u{i:03d}" for i in range(1, 31) if i % 3]
+    times = ("2026-10-05T09:30:00", "2026-10-06T11:00:00")
+    bodies = [{"contacts": [{"user_id": u, "sent_at": t + "Z", "channel": "sms"} for u in users]}
+              for t in times]  # fmt: skip
+    with httpx.Client(base_url=base, timeout=120) as one, \
+            httpx.Client(base_url=base, timeout=120) as two:  # fmt: skip
+        for r in range(ROUNDS):
+            cid = seed_campaign(engine, f"2026-{r + 1:02d}", 30, "approved")
+            url = f"/api/v1/campaigns/{cid}/contacts"
+            answers = post_pair((one, two), url, bodies, bearer(key))
+            codes = [a.status_code for a in answers]
+            assert sorted(codes) == [200, 409], [a.text for a in answers]
+            assert _contacted_at(engine, cid) == {times[codes.index(200)]}, f"round {r}"
