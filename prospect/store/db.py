@@ -153,7 +153,7 @@ def require_schema(url: str) -> None:
     missing = parsed.get_backend_name() == "sqlite" and not (
         parsed.database and (parsed.database == ":memory:" or Path(parsed.database).exists())
     )
-    current = None if missing else _current_revision(url)
+    current = None if missing else current_revision(url)
     head = _head()
     if current == head:
         return
@@ -166,7 +166,8 @@ def require_schema(url: str) -> None:
     )
 
 
-def _current_revision(url: str) -> str | None:
+def current_revision(url: str) -> str | None:
+    """The Alembic revision the database at ``url`` is at (None: no schema yet)."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:

@@ -11,20 +11,10 @@ from typer.testing import CliRunner
 
 from prospect.cli import app as cli
 from prospect.store import make_engine, upgrade
+from prospect.store.db import current_revision
 from prospect.store.exceptions import SchemaNotCurrentError
 
 SPEC = "subscriber_5g"
-
-
-def _revision(url: str) -> str | None:
-    from alembic.migration import MigrationContext
-
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
-    finally:
-        engine.dispose()
 
 
 def _head() -> str:
@@ -80,7 +70,7 @@ def test_a_library_read_on_an_older_schema_fails_and_leaves_it_as_it_was(
     with pytest.raises(SchemaNotCurrentError, match=rf"at revision 0003, not {_head()}: run "
                        r"`prospect db upgrade`"):  # fmt: skip
         _library_reads(bare_settings, batch)[read]()
-    assert _revision(url) == "0003"
+    assert current_revision(url) == "0003"
 
 
 @pytest.mark.parametrize(
@@ -91,13 +81,13 @@ def test_commands_that_open_the_database_bring_a_fresh_one_to_the_latest_schema(
 ):
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 0, result.output
-    assert _revision(bare_settings.db_url) == _head()
+    assert current_revision(bare_settings.db_url) == _head()
 
 
 def test_validate_on_a_fresh_data_folder_upgrades_then_gates(bare_settings, batch):
     result = CliRunner().invoke(cli, ["validate", str(batch), "--spec", SPEC, "--month", "2026-10"])
     assert result.exit_code in (0, 1), result.output  # pass or warn: the gate ran and recorded
-    assert _revision(bare_settings.db_url) == _head()
+    assert current_revision(bare_settings.db_url) == _head()
 
 
 def test_a_database_newer_than_the_code_is_one_line_and_exit_code_6(bare_settings):
@@ -121,5 +111,5 @@ def test_the_api_brings_a_fresh_database_to_the_latest_schema_when_it_starts(bar
 
     assert not (bare_settings.data_dir / "prospect.db").exists()
     with TestClient(create_app(bare_settings)):  # runs the start-up
-        assert _revision(bare_settings.db_url) == _head()
-    assert _revision(bare_settings.db_url) == _head()
+        assert current_revision(bare_settings.db_url) == _head()
+    assert current_revision(bare_settings.db_url) == _head()
