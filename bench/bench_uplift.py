@@ -45,7 +45,7 @@ from prospect.model.uplift_metrics import qini_coefficient
 from prospect.spec import load_spec
 from prospect.synth.uplift import generate_campaign_months
 
-WORLD_USERS, WORLD_MONTHS, WORLD_SEEDS = 20_000, 6, (0, 1)
+WORLD_USERS, WORLD_MONTHS, WORLD_SEEDS = 20_000, 6, (0, 1, 2, 3, 4)
 DEMO_BUDGET = 2_000  # prospect/configs/demo_campaign.yaml: contacts
 DEMO_CONFIG = Path(__file__).resolve().parents[1] / "prospect" / "configs" / "demo_campaign.yaml"
 PEER_XGB = {"n_estimators": 300, "learning_rate": 0.05, "max_depth": 4, "n_jobs": 2}
@@ -138,6 +138,7 @@ def run_selection(seed: int, work: Path) -> dict[str, Any]:
     ways through ``build_campaign`` with the demo config."""
     from prospect.pipeline.scoring import scored_frame
     from prospect.settings import Settings
+    from prospect.startup import prepare_database
     from prospect.synth.uplift import LegacyPolicy
     from prospect.synth.writer import write_months
     from prospect.targeting import build_campaign, load_campaign_config
@@ -151,7 +152,7 @@ def run_selection(seed: int, work: Path) -> dict[str, Any]:
     landed = work / last.name
     shutil.move(last, landed)
     start = time.perf_counter()
-    settings = Settings(data_dir=work / f"var-{seed}", environment="test")
+    settings = prepare_database(Settings(data_dir=work / f"var-{seed}", environment="test"))
     result = train(history, config=TrainingConfig(seed=seed), settings=settings)
     train_seconds = time.perf_counter() - start
     bundle = load_bundle_dir(result.directory)

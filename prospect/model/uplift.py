@@ -2,11 +2,14 @@
 
 Learnt from campaign history (contacted rows and their random control). Several meta-learners
 on XGBoost compete (two-model, X-learner, transformed outcome, S-learner and their average) and
-the one with the best Qini on held-out data is refitted on everything: the latest month when
-months are given (the test is the next campaign), rotating folds otherwise. Uplift signals are
-weak and easy to overfit, so the boosters are shallow, need heavy leaves, subsample rows and
-columns, and stop early on an inner split. Without history (no control or no contacts) the model
-falls back to a propensity ranking and says so in ``learner_``.
+the chosen one is refitted on everything. Held-out Qini on one month is too noisy to choose by
+(the control is a fifth of a campaign), so each candidate is scored on several held-out folds:
+rolling origins when months are given (each of the latest ``cv`` months held out in turn,
+trained on the months before it, as the next campaign will be), stratified folds otherwise; the
+default learner (:data:`PREFERENCE`) stays unless another beats it by more than the noise.
+Uplift signals are weak and easy to overfit, so the boosters are shallow, need heavy leaves,
+subsample rows and columns, and stop early on an inner split. Without history (no control or no
+contacts) the model falls back to a propensity ranking and says so in ``learner_``.
 """
 
 from __future__ import annotations
@@ -26,11 +29,18 @@ from prospect.model.uplift_metrics import qini_coefficient
 
 logger = logging.getLogger(__name__)
 
-# Simplest first: among candidates whose held-out Qini is within one standard error of the best,
-# the first in this order wins (weak uplift signals reward the least flexible learner).
 LEARNERS = (
     "proportional", "s_learner", "two_model", "shared_base", "x_learner",
     "transformed_outcome", "average",
+)  # fmt: skip
+# The incumbent order: the first candidate requested is the default, and another learner wins
+# only when its mean held-out Qini beats the default's by more than one standard error of the
+# gap. The S-learner comes first: its effect varies by subscriber, yet it borrows one outcome
+# model's strength from both arms (the control is small). The constant-effect learner, which
+# ranks like propensity, comes last: it has to show it is better, never just as good.
+PREFERENCE = (
+    "s_learner", "two_model", "x_learner", "shared_base", "average", "transformed_outcome",
+    "proportional",
 )  # fmt: skip
 BASE_LEARNERS = LEARNERS[:-1]
 # Compared by default: the issue's meta-learners plus the two simplest (each costs fits per fold).
@@ -332,10 +342,12 @@ class UpliftModel(BaseEstimator):
     learners : sequence of str
         Candidates among ``"proportional"`` (constant effect on the log-odds), ``"s_learner"``,
         ``"two_model"``, ``"shared_base"``, ``"x_learner"``, ``"transformed_outcome"`` and
-        ``"average"`` (mean of the others). The simplest whose held-out Qini is within one
-        (bootstrap) standard error of the best wins.
+        ``"average"`` (mean of the others). The first in :data:`PREFERENCE` order is the
+        default; another wins only if its mean held-out Qini is above the default's by more
+        than one (bootstrap) standard error of the gap.
     cv : int
-        Rotating held-out folds when ``months`` is not given to ``fit`` (at least 2).
+        Held-out folds (at least 2): the latest ``cv`` months in turn when ``months`` is given
+        to ``fit`` (fewer if fewer months can be held out), stratified folds otherwise.
     n_estimators : int
         Most boosting rounds per booster; early stopping on an inner 20% usually stops sooner.
     learning_rate, max_depth, min_child_weight, subsample, colsample_bytree, reg_lambda
@@ -350,8 +362,13 @@ class UpliftModel(BaseEstimator):
     fallback_reason_ : str or None
         Why there was no history to learn from (``learner_`` is ``"propensity"``), else None.
     qini_scores_ : dict of str to float
-        Qini coefficient of each candidate on the held-out rows (out-of-fold predictions
-        pooled when folds rotate); empty for the fallback.
+        Mean Qini coefficient of each candidate over the held-out folds; empty for the fallback.
+    qini_folds_ : dict of str to list of float
+        Each candidate's Qini coefficient per held-out fold (the spread behind the choice).
+    qini_gap_se_ : dict of str to float
+        Standard error of each candidate's mean Qini gap from the default learner.
+    held_out_ : list of str
+        The held-out months (rolling origins) or fold names.
     n_features_in_ : int
     feature_names_in_ : ndarray of str (only when fitted on a DataFrame)
     """
@@ -410,6 +427,9 @@ class UpliftModel(BaseEstimator):
         self.n_features_in_ = features.n_features
         self.features_ = features
         self.qini_scores_: dict[str, float] = {}
+        self.qini_folds_: dict[str, list[float]] = {}
+        self.qini_gap_se_: dict[str, float] = {}
+        self.held_out_: list[str] = []
         t = None if treatment is None else _binary(treatment, n, "treatment")
         reason = _no_history(target, t)
         if reason is not None:
@@ -420,19 +440,17 @@ class UpliftModel(BaseEstimator):
             return self
         assert t is not None
         self.fallback_reason_ = None
-        folds = self._held_out(target, t, months, cv, seed)
-        held_rows = np.concatenate([test_rows for _, test_rows in folds])
-        predictions: dict[str, list[np.ndarray]] = {name: [] for name in learners}
+        folds, self.held_out_ = self._held_out(target, t, months, cv, seed)
+        per_fold = []
         for fit_rows, test_rows in folds:
             fitted = _fit_learners(
                 learners, boosters, _rows(data, fit_rows), target[fit_rows], t[fit_rows]
             )
             held = _rows(data, test_rows)
-            for name, model in fitted.items():
-                predictions[name].append(model(held))
-        scores = {name: np.concatenate(values) for name, values in predictions.items()}
-        self.qini_scores_, self.learner_ = _choose(
-            scores, target[held_rows], t[held_rows], learners, seed
+            scores = {name: model(held) for name, model in fitted.items()}
+            per_fold.append((scores, target[test_rows], t[test_rows]))
+        self.qini_scores_, self.qini_folds_, self.qini_gap_se_, self.learner_ = _choose(
+            per_fold, learners, seed
         )
         logger.info("uplift model: held-out Qini %s; chose %s", self.qini_scores_, self.learner_)
         self.model_ = _fit_learners([self.learner_], boosters, data, target, t)[self.learner_]
@@ -445,25 +463,36 @@ class UpliftModel(BaseEstimator):
         return np.asarray(self.model_(self.features_.transform(X)), dtype=float)
 
     def _held_out(self, y: np.ndarray, t: np.ndarray, months: object, cv: int, seed: int):
+        """Held-out folds (fit rows, test rows) and their names: rolling origins over the
+        latest ``cv`` months that can be held out, else stratified folds."""
         if months is not None:
             labels = np.asarray(months).ravel()
             if labels.shape[0] != y.shape[0]:
                 raise ValueError(f"months has {labels.shape[0]} labels for {y.shape[0]} rows.")
-            latest = np.sort(pd.unique(labels.astype(str)))[-1]
-            test = labels.astype(str) == latest
-            earlier_ok = not test.all() and _no_history(y[~test], t[~test]) is None
-            if earlier_ok and _no_history(y[test], t[test]) is None:
-                return [(np.flatnonzero(~test), np.flatnonzero(test))]
-            logger.info("uplift model: the latest month alone cannot be held out; using folds")
+            labels = labels.astype(str)
+            rolling = []
+            for month in np.sort(pd.unique(labels))[::-1]:
+                test, earlier = labels == month, labels < month
+                if _no_history(y[test], t[test]) is None and (
+                    _no_history(y[earlier], t[earlier]) is None
+                ):
+                    rolling.append((month, np.flatnonzero(earlier), np.flatnonzero(test)))
+                if len(rolling) == cv:
+                    break
+            if rolling:
+                rolling.reverse()
+                return [(a, b) for _, a, b in rolling], [str(m) for m, _, _ in rolling]
+            logger.info("uplift model: no month can be held out after earlier ones; using folds")
         strata = (2 * t + y).astype(int)
         splits = min(cv, int(np.bincount(strata, minlength=4)[np.unique(strata)].min()))
         if splits < 2:
             fit_rows, test_rows = train_test_split(
                 np.arange(y.shape[0]), test_size=0.3, random_state=seed, stratify=t
             )
-            return [(fit_rows, test_rows)]
+            return [(fit_rows, test_rows)], ["split 1 of 1"]
         folds = StratifiedKFold(n_splits=splits, shuffle=True, random_state=seed)
-        return list(folds.split(np.zeros(y.shape[0]), strata))
+        names = [f"fold {k + 1} of {splits}" for k in range(splits)]
+        return list(folds.split(np.zeros(y.shape[0]), strata)), names
 
     def _xgb_params(self, data: Any) -> dict[str, Any]:
         return {
@@ -515,30 +544,44 @@ def _binary(values: object, n: int, name: str) -> np.ndarray:
 
 
 def _choose(
-    scores: dict[str, np.ndarray], y: np.ndarray, t: np.ndarray, learners: list[str], seed: int
-) -> tuple[dict[str, float], str]:
-    """Held-out Qini per learner, and the simplest learner within one standard error of the best.
+    folds: list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]],
+    learners: list[str],
+    seed: int,
+) -> tuple[dict[str, float], dict[str, list[float]], dict[str, float], str]:
+    """Mean held-out Qini per learner over ``folds`` (each: predictions per learner, outcome,
+    treatment), the Qini per fold, the standard error of each learner's mean gap from the
+    default, and the learner chosen.
 
-    The standard error is that of the paired difference from the best, over bootstrap resamples
-    of the held-out rows: on a weak signal the best score is mostly luck, and the simpler learner
-    generalises better.
+    The default is the first of ``learners`` in :data:`PREFERENCE` order; another wins only if
+    its mean Qini is above the default's by more than one standard error of the mean gap (the
+    fold gaps' bootstrap variances summed, over the number of folds squared): on a weak signal
+    the best score is mostly luck. Of several that clear it, the highest mean wins.
     """
-    qini = {name: qini_coefficient(y, scores[name], t) for name in learners}
-    best = max(learners, key=lambda name: qini[name])
+    names = sorted(learners, key=PREFERENCE.index)
+    default = names[0]
+    per_fold: dict[str, list[float]] = {name: [] for name in names}
+    variance = dict.fromkeys(names, 0.0)
     rng = np.random.default_rng([seed, 31])
-    gaps: dict[str, list[float]] = {name: [] for name in learners}
-    for _ in range(_BOOTSTRAP_ROUNDS):
-        rows = rng.integers(0, y.shape[0], y.shape[0])
-        if t[rows].min() == t[rows].max():
-            continue
-        top = qini_coefficient(y[rows], scores[best][rows], t[rows])
-        for name in learners:
-            gaps[name].append(top - qini_coefficient(y[rows], scores[name][rows], t[rows]))
-    order = sorted(learners, key=LEARNERS.index)
-    for name in order:
-        if qini[best] - qini[name] <= float(np.std(gaps[name])):
-            return {name: float(value) for name, value in qini.items()}, name
-    return {name: float(value) for name, value in qini.items()}, best  # pragma: no cover
+    for scores, y, t in folds:
+        for name in names:
+            per_fold[name].append(float(qini_coefficient(y, scores[name], t)))
+        gaps: dict[str, list[float]] = {name: [] for name in names}
+        for _ in range(_BOOTSTRAP_ROUNDS):
+            rows = rng.integers(0, y.shape[0], y.shape[0])
+            if t[rows].min() == t[rows].max():
+                continue
+            base = qini_coefficient(y[rows], scores[default][rows], t[rows])
+            for name in names[1:]:
+                gaps[name].append(qini_coefficient(y[rows], scores[name][rows], t[rows]) - base)
+        for name in names[1:]:
+            variance[name] += float(np.var(gaps[name])) if gaps[name] else 0.0
+    k = len(folds)
+    mean = {name: float(np.mean(per_fold[name])) for name in names}
+    se = {name: float(np.sqrt(variance[name]) / k) for name in names}
+    better = [n for n in names[1:] if mean[n] - mean[default] > se[n]]
+    chosen = max(better, key=lambda n: mean[n]) if better else default
+    return ({n: mean[n] for n in learners}, {n: per_fold[n] for n in learners},
+            {n: se[n] for n in learners}, chosen)  # fmt: skip
 
 
 def _no_history(y: np.ndarray, t: np.ndarray | None) -> str | None:

@@ -115,7 +115,8 @@ def train(
     data = load_training_data(Path(data_dir), spec)
     cards.check_folds(config, data.months)
     text = spec_text(spec)
-    history_digest = uplift_fit.history_checksum(Path(data_dir))
+    history = uplift_fit.training_history(Path(data_dir), data.months, settings)
+    history_digest = history.checksum
     checksum = data.checksum if history_digest is None else f"{data.checksum}+{history_digest}"
     version = bundle_version(config, checksum, text, data.test_month)
     directory = settings.models_dir / version
@@ -126,13 +127,12 @@ def train(
     previous = _previous_segmenter(settings, spec)
     bundle, challenger, rejects = _fit(data, spec, config, version, step, previous, Path(data_dir))
     step("uplift")
-    history = uplift_fit.campaign_history(Path(data_dir), data.months)
     bundle.uplift, uplift = uplift_fit.fit_uplift(
-        data.train(str(spec.month_column)), history, spec, config
+        data.train(str(spec.month_column)), history.rows, spec, config
     )
-    uplift["history_checksum"] = history_digest
+    uplift.update(history_checksum=history_digest, history_source=history.source)
     _write(bundle, challenger, data, config, text, Path(data_dir), directory, step, rejects,
-           (history, uplift))  # fmt: skip
+           (history.rows, uplift))  # fmt: skip
     registry.register(settings, directory)
     return TrainResult(version, directory, True, read_manifest(directory))
 

@@ -2,27 +2,34 @@
 reason there is none) and its model-card section out.
 
 Campaign history is one row per subscriber-month a past campaign touched: ``user_id``,
-``month``, ``treated`` (1 contacted, 0 its random control) and ``took_card``. Until the system's
-own stored contacts and responses feed it, it is read from the ``campaigns/contacts_YYYY-MM``
-files beside the training months (what ``prospect synth --campaigns`` writes and what a CRM
-export would hold: ``user_id, month, group, took_card`` with group ``contacted`` or
-``control``). Without history the bundle has no uplift model and selection ranks by propensity.
+``month``, ``treated`` (1 contacted, 0 its random control) and ``took_card``. It comes from the
+store (:func:`prospect.store.history.campaign_history`: contacts and responses posted through
+the API or the CLI) whenever the store holds any for the training months; otherwise from the
+``campaigns/contacts_YYYY-MM`` files beside the training months (what ``prospect synth
+--campaigns`` writes and what a CRM export would hold: ``user_id, month, group, took_card`` with
+group ``contacted`` or ``control``), the demo's seed before any campaign was sent. Without
+history the bundle has no uplift model and selection ranks by propensity.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import inspect
 
 from prospect.io import file_checksum
-from prospect.model.uplift import FALLBACK, UpliftModel
+from prospect.model.uplift import FALLBACK, PREFERENCE, UpliftModel
 from prospect.model.uplift_metrics import qini_coefficient, qini_curve
+from prospect.settings import Settings
 from prospect.spec import DatasetSpec
+from prospect.store import history as store_history
+from prospect.store.db import make_engine
 from prospect.training.charts import qini_chart
 from prospect.training.config import TrainingConfig
 from prospect.training.exceptions import TrainingDataError
@@ -88,6 +95,11 @@ def _read_history_file(path: Path) -> pd.DataFrame:
     })  # fmt: skip
 
 
+def _empty_history() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=int if c in ("treated", "took_card") else str)
+                         for c in HISTORY_COLUMNS})  # fmt: skip
+
+
 def campaign_history(data_dir: Path, months: list[str]) -> pd.DataFrame:
     """Contacted and control rows of past campaigns in ``months``: :data:`HISTORY_COLUMNS`.
 
@@ -99,8 +111,7 @@ def campaign_history(data_dir: Path, months: list[str]) -> pd.DataFrame:
     """
     parts = [_read_history_file(path) for path in history_files(data_dir)]
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=int if c in ("treated", "took_card") else str)
-                             for c in HISTORY_COLUMNS})  # fmt: skip
+        return _empty_history()
     history = pd.concat(parts, ignore_index=True)
     history = history[history["month"].isin(set(map(str, months)))]
     dup = history.duplicated(["user_id", "month"])
@@ -110,6 +121,44 @@ def campaign_history(data_dir: Path, months: list[str]) -> pd.DataFrame:
             f"campaign history holds subscriber {first['user_id']!r} twice in {first['month']}."
         )
     return history.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class TrainingHistory:
+    """The campaign history a bundle trains on, where it came from and its checksum (hashed into
+    the bundle version, so new history trains a new bundle; None without history)."""
+
+    rows: pd.DataFrame
+    source: str  # "store", "files" or "none"
+    checksum: str | None
+
+
+def stored_history(settings: Settings, months: list[str]) -> pd.DataFrame:
+    """:data:`HISTORY_COLUMNS` of the campaigns the store holds for ``months`` (empty when the
+    store has no contact tables yet, or no sent campaign in those months)."""
+    engine = make_engine(settings.db_url)
+    try:
+        if not inspect(engine).has_table("contact_history"):
+            return _empty_history()
+        rows = store_history.campaign_history(engine, [str(m) for m in months])
+    finally:
+        engine.dispose()
+    out = rows.loc[:, list(HISTORY_COLUMNS)].copy()
+    out["treated"] = out["treated"].astype(int)
+    out["took_card"] = out["took_card"].astype(int)
+    return out.reset_index(drop=True)
+
+
+def training_history(data_dir: Path, months: list[str], settings: Settings) -> TrainingHistory:
+    """The store's history when it holds any for ``months``, else the campaign files'."""
+    stored = stored_history(settings, months)
+    if not stored.empty:
+        canonical = stored.sort_values(["month", "user_id"], kind="stable").to_csv(index=False)
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return TrainingHistory(stored, "store", f"store:{digest}")
+    files = campaign_history(data_dir, months)
+    checksum = history_checksum(data_dir)
+    return TrainingHistory(files, "files" if checksum else "none", checksum)
 
 
 def history_rows(frame: pd.DataFrame, history: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
@@ -143,15 +192,18 @@ def fit_uplift(
         "contacted_rows": int(rows["__treated__"].sum()),
         "control_rows": int((rows["__treated__"] == 0).sum()),
         "months": sorted(rows[str(spec.month_column)].astype(str).unique().tolist()),
-        "held_out_qini": model.qini_scores_,
+        "held_out_qini": model.qini_scores_, "held_out_qini_folds": model.qini_folds_,
+        "held_out": model.held_out_, "qini_gap_se": model.qini_gap_se_,
     }  # fmt: skip
     if model.learner_ == FALLBACK:
         section["reason"] = model.fallback_reason_
         return None, section
+    default = sorted(model.qini_scores_, key=PREFERENCE.index)[0]
     section["reason"] = (
-        "the simplest learner whose held-out Qini is within one bootstrap standard error of "
-        f"the best ({max(model.qini_scores_.items(), key=lambda kv: kv[1])[0]})"
-    )
+        f"the default learner ({default})"
+        if model.learner_ == default
+        else f"beat the default learner ({default}) by more than one standard error"
+    ) + f" on mean held-out Qini over {len(model.held_out_)} held-out fold(s)"
     return model, section
 
 

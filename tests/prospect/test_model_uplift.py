@@ -81,8 +81,8 @@ def test_held_out_month_is_the_latest(world):
     X, y, t, _ = world
     months = np.where(np.arange(len(y)) < 3_000, "2026-08", "2026-09")
     model = UpliftModel(random_state=0, learners=("two_model",), **FAST)
-    folds = model._held_out(y.astype(float), t.astype(float), months, 2, 0)
-    assert len(folds) == 1
+    folds, names = model._held_out(y.astype(float), t.astype(float), months, 2, 0)
+    assert len(folds) == 1 and names == ["2026-09"]
     fit_rows, test_rows = folds[0]
     assert (months[test_rows] == "2026-09").all() and (months[fit_rows] == "2026-08").all()
     model.fit(X, y, t, months=months)
@@ -183,14 +183,44 @@ def test_qini_matches_scikit_uplift_and_orders_rankings():
         qini_coefficient(y, score[:-1], t)
 
 
-def test_choice_prefers_the_simplest_learner_within_noise():
-    rng = np.random.default_rng(9)
-    y, t = rng.integers(0, 2, 3_000).astype(float), rng.integers(0, 2, 3_000).astype(float)
-    noise_b, noise_a = rng.normal(size=3_000), rng.normal(size=3_000)
-    learners = ["proportional", "two_model"]
-    qini, chosen = _choose({"proportional": noise_a, "two_model": noise_b}, y, t, learners, 0)
-    assert qini["two_model"] > qini["proportional"]  # the complex one is luckier...
-    assert chosen == "proportional"  # ...but not by more than its noise
-    perfect = y * t - y * (1 - t)
-    qini, chosen = _choose({"proportional": noise_a, "two_model": perfect}, y, t, learners, 0)
-    assert chosen == "two_model"
+def test_rolling_origins_hold_out_each_of_the_latest_months_after_the_earlier_ones(world):
+    X, y, t, _ = world
+    months = np.array(["2026-06", "2026-07", "2026-08", "2026-09"])[np.arange(len(y)) % 4]
+    model = UpliftModel(random_state=0, learners=("two_model",), **FAST)
+    folds, names = model._held_out(y.astype(float), t.astype(float), months, 3, 0)
+    assert names == ["2026-07", "2026-08", "2026-09"]
+    for (fit_rows, test_rows), name in zip(folds, names, strict=True):
+        assert (months[test_rows] == name).all() and (months[fit_rows] < name).all()
+        assert len(fit_rows) + len(test_rows) == int((months <= name).sum())
+    folds, names = model._held_out(y.astype(float), t.astype(float), months, 2, 0)
+    assert names == ["2026-08", "2026-09"]
+    model.fit(X, y, t, months=months)
+    assert model.held_out_ == ["2026-08", "2026-09"]  # FAST has cv=2
+    assert len(model.qini_folds_["two_model"]) == 2
+    assert model.qini_scores_["two_model"] == pytest.approx(np.mean(model.qini_folds_["two_model"]))
+
+
+def _folds(scores_per_fold, y, t):
+    return [(scores, y[k], t[k]) for k, scores in enumerate(scores_per_fold)]
+
+
+def test_choice_keeps_the_default_learner_unless_another_beats_it_by_more_than_the_noise():
+    learners = ["proportional", "s_learner"]
+    for seed in range(100):  # noise in which the constant-effect learner is the luckier one
+        rng = np.random.default_rng(seed)
+        y = rng.integers(0, 2, (3, 3_000)).astype(float)
+        t = rng.integers(0, 2, (3, 3_000)).astype(float)
+        noise = [{name: rng.normal(size=3_000) for name in learners} for _ in range(3)]
+        mean = {name: np.mean([qini_coefficient(y[k], noise[k][name], t[k]) for k in range(3)])
+                for name in learners}  # fmt: skip
+        if mean["proportional"] > mean["s_learner"]:
+            break
+    assert mean["proportional"] > mean["s_learner"]
+    qini, per_fold, se, chosen = _choose(_folds(noise, y, t), learners, 0)
+    assert len(per_fold["s_learner"]) == 3 and se["proportional"] > 0
+    assert qini["s_learner"] == pytest.approx(np.mean(per_fold["s_learner"]))
+    assert chosen == "s_learner"  # noise never unseats the default
+    perfect = [dict(f, proportional=y[k] * t[k] - y[k] * (1 - t[k])) for k, f in enumerate(noise)]
+    qini, _, se, chosen = _choose(_folds(perfect, y, t), learners, 0)
+    assert qini["proportional"] - qini["s_learner"] > se["proportional"]
+    assert chosen == "proportional"  # a real gap does

@@ -166,3 +166,70 @@ def test_the_run_selects_on_the_bundles_uplift(trained, campaign_dir):
     summary = build_campaign(scored, config, campaign_key="k", rules=bundle.spec.eligibility.rules,
                              as_of=date(2026, 10, 1)).summary  # fmt: skip
     assert summary["value_basis"] == "uplift" and summary["n_contacted"] == 50
+
+
+def _post_campaign(settings, rows: pd.DataFrame, month: str) -> tuple[int, int]:
+    """Send ``rows`` (a campaign file's rows) through the store as a CRM would: the campaign
+    and its control, the contacts sent, the cards taken. Returns (contacted, control)."""
+    from datetime import UTC, datetime, timedelta
+
+    from prospect.outcomes import record_contacts, record_responses
+    from prospect.store import (
+        get_or_create_run,
+        make_engine,
+        review_campaign,
+        save_campaign,
+        session_scope,
+    )
+    from prospect.targeting import ContactRow, ResponseRow
+
+    n = len(rows)
+    control = (rows["group"] == "control").to_numpy()
+    targets = pd.DataFrame({
+        "user_id": rows["user_id"].astype(str).to_numpy(), "msisdn": float("nan"),
+        "rank": np.arange(1, n + 1), "persona": "p", "p_demand": 0.5, "pd": 0.01,
+        "score_points": 600.0, "expected_value": 1.0, "is_control": control.astype(float),
+        "why": [{"drivers": [], "reasons": []}] * n,
+    })  # fmt: skip
+    sent = datetime.fromisoformat(f"{month}-03T09:00:00").replace(tzinfo=UTC)
+    engine = make_engine(settings.db_url)
+    with session_scope(engine) as session:
+        run_fields = {
+            "month": month,
+            "batch_path": f"/landing/{month}.parquet",
+            "batch_checksum": "sha256:00",
+            "model_version": "m-0",
+            "config_hash": "c",
+        }
+        get_or_create_run(session, f"run-{month}", run_fields, requested_by="test")
+        fields = {"month": month, "name": f"legacy {month}", "model_version": "m-0"}
+        campaign = save_campaign(session, f"run-{month}", fields, targets)
+        review_campaign(session, campaign.id, decision="approved", actor="rita", comment="ok")
+        users = targets["user_id"].tolist()
+        sends = [ContactRow(u, sent, "sms") for u, c in zip(users, control, strict=True) if not c]
+        record_contacts(session, campaign.id, sends, actor="crm")
+        took = rows["took_card"].to_numpy() == 1
+        record_responses(session, campaign.id,
+                         [ResponseRow(u, True, sent.date() + timedelta(days=2))
+                          for u, k in zip(users, took, strict=True) if k], actor="crm")  # fmt: skip
+    engine.dispose()
+    return int((~control).sum()), int(control.sum())
+
+
+def test_training_learns_from_the_contacts_and_responses_the_store_holds(
+    trained, campaign_dir, tmp_path
+):
+    settings = prepare_database(Settings(data_dir=tmp_path / "var", environment="test"))
+    contacted = control = 0
+    for month in ("2026-08", "2026-09"):
+        rows = pd.read_parquet(campaign_dir / "campaigns" / f"contacts_{month}.parquet")
+        a, b = _post_campaign(settings, rows.iloc[: len(rows) * 2 // 3], month)
+        contacted, control = contacted + a, control + b
+    result = train(campaign_dir, config=FAST, settings=settings)
+    uplift = result.manifest["uplift"]
+    assert uplift["history_source"] == "store"
+    # the stored two thirds, not the campaign files beside the months
+    assert (uplift["contacted_rows"], uplift["control_rows"]) == (contacted, control)
+    assert uplift["history_checksum"].startswith("store:")
+    assert result.version != trained[0].version
+    assert trained[0].manifest["uplift"]["history_source"] == "files"
