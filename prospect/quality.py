@@ -225,7 +225,7 @@ def _finish(
     the database row rolled back.
     """
     checksum = _checksum(path)
-    quarantine = result.outcome == "quarantine" and path.is_file()
+    quarantine = result.outcome == "quarantine" and path.exists()  # a file or a folder of parts
     engine = make_engine(settings.db_url)
     try:
         with session_scope(engine) as session:

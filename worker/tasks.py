@@ -1,7 +1,9 @@
 """Thin task wrappers around :mod:`prospect.pipeline`: they take a run id (and a partition
 index), call one step and enqueue what follows.
 
-Flow: ``validate`` -> one ``score`` per partition (a group) -> ``select`` -> ``publish`` ->
+Flow: ``validate`` (the gate) -> one ``ingest`` per part file of the delivery (a group; the
+last one to finish moves the run to scoring) -> one ``score`` per partition (a group) ->
+``select`` -> ``publish`` ->
 ``raise_alerts`` (cardholders' early warnings, each pushed by a ``deliver_webhook``). No
 chord: each ``score`` writes its partition's outputs, then enqueues ``select`` when it finds
 every partition done, so the last one to finish starts selection. A redelivered task finds its
@@ -27,14 +29,17 @@ from prospect.pipeline import (
     admit,
     fail,
     find_new_batch,
+    finish_ingest,
+    gate_step,
+    ingest_step,
     load_plan,
+    n_parts,
     partitions_pending,
     plan_month,
     publish_step,
     score_step,
     select_step,
     stopped,
-    validate_step,
 )
 from prospect.pipeline.alerts import alerts_step
 from prospect.settings import Settings, get_settings
@@ -71,14 +76,35 @@ class RunStepTask(Task):
 
 @app.task(base=RunStepTask, name="worker.tasks.validate")
 def validate(run_id: str) -> str:
-    """Gate the batch; when it passes, queue one scoring task per partition."""
-    if stopped(get_settings(), run_id):
+    """Gate the batch; when it passes, queue one ingest task per part of the delivery."""
+    settings = get_settings()
+    if stopped(settings, run_id):
         return "stopped"
-    outcome = validate_step(run_id, get_settings())
+    outcome = gate_step(run_id, settings)
+    if outcome == "scoring":  # a redelivery after ingest: repeat the hand-over
+        _queue_scoring(run_id)
+        return "pass"
     if outcome != "quarantine":
-        n = load_plan(get_settings(), run_id).n_partitions
-        group(score.si(run_id, i) for i in range(n)).apply_async()
+        group(ingest.si(run_id, p) for p in range(n_parts(settings, run_id))).apply_async()
     return outcome
+
+
+@app.task(base=RunStepTask, name="worker.tasks.ingest")
+def ingest(run_id: str, part: int) -> int:
+    """Stream one part into the hash buckets; the task that finds every part in queues
+    scoring."""
+    settings = get_settings()
+    if stopped(settings, run_id):
+        return 0
+    rows = ingest_step(run_id, part, settings)
+    if finish_ingest(settings, run_id):
+        _queue_scoring(run_id)
+    return rows
+
+
+def _queue_scoring(run_id: str) -> None:
+    n = load_plan(get_settings(), run_id).n_partitions
+    group(score.si(run_id, i) for i in range(n)).apply_async()
 
 
 @app.task(base=RunStepTask, name="worker.tasks.score")

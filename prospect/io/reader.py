@@ -15,6 +15,7 @@ from prospect.io.arrowframe import canonical_frame
 from prospect.io.csvfile import open_csv
 from prospect.io.headers import map_headers, optional_columns
 from prospect.io.parquet import read_parquet_batch
+from prospect.io.parts import delivery_parts
 from prospect.spec import DatasetSpec
 
 PARQUET_MAGIC = b"PAR1"
@@ -33,7 +34,8 @@ def read_batch(path: Path, spec: DatasetSpec, *, month: str | None = None) -> pd
     ----------
     path : Path
         A CSV (UTF-8, UTF-8 with BOM or GBK; gzipped if it ends in ``.gz``; separated by the
-        spec's ``csv_separator``) or Parquet file.
+        spec's ``csv_separator``) or Parquet file, or a folder of such part files (see
+        :func:`prospect.io.parts.delivery_parts`; their frames are stacked in part order).
     spec : DatasetSpec
         The contract naming the columns, their roles, types and aliases.
     month : str, optional
@@ -51,6 +53,9 @@ def read_batch(path: Path, spec: DatasetSpec, *, month: str | None = None) -> pd
         One message naming the file and, where it applies, the column, row and CSV line.
     """
     path = Path(path)
+    if path.is_dir():
+        frames = [read_batch(p, spec, month=month) for p in delivery_parts(path)]
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     if _is_parquet(path):
         frame = read_parquet_batch(path, spec, optional_columns(spec, month), month)
     else:

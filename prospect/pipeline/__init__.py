@@ -15,6 +15,10 @@ from prospect.pipeline.run import RunResult, execute, plan_month, result_of, run
 from prospect.pipeline.runid import config_hash, derive_run_id
 from prospect.pipeline.state import RunState, admit, fail, get_state, mark, stopped
 from prospect.pipeline.steps import (
+    finish_ingest,
+    gate_step,
+    ingest_step,
+    n_parts,
     partitions_pending,
     publish_step,
     score_step,
@@ -25,7 +29,8 @@ from prospect.pipeline.steps import (
 __all__ = [
     "BatchNotFoundError", "ENDED", "PartitionsPendingError", "RunError", "admission", "admit",
     "RunPlan", "RunResult", "RunState", "batch_for_month", "config_hash", "derive_run_id",
-    "execute", "fail", "find_new_batch", "get_state", "load_plan", "mark", "month_of",
-    "partition_batch", "partitions_pending", "plan_month", "prepare_run", "publish_step",
-    "result_of", "run_dir", "run_month", "score_step", "select_step", "stopped", "validate_step",
+    "execute", "fail", "find_new_batch", "finish_ingest", "gate_step", "get_state",
+    "ingest_step", "load_plan", "mark", "month_of", "n_parts", "partition_batch",
+    "partitions_pending", "plan_month", "prepare_run", "publish_step", "result_of", "run_dir",
+    "run_month", "score_step", "select_step", "stopped", "validate_step",
 ]  # fmt: skip

@@ -104,15 +104,15 @@ def landed_batch(settings: Settings, name: str) -> Path:
 
 
 def batch_for_month(settings: Settings, month: str, batch: str | Path | None = None) -> Path:
-    """The batch file to run: ``batch`` (a path, or a name in the landing folder) or else the
-    newest landed file whose name carries ``month``.
+    """The batch to run: ``batch`` (a file or a folder of part files, by path or by name in
+    the landing folder) or else the newest landed file whose name carries ``month``.
 
     Raises BatchNotFoundError naming what was looked for.
     """
     if batch is not None:
         path = Path(batch)
         candidate = path if path.is_absolute() or path.exists() else settings.landing_dir / path
-        if not candidate.is_file():
+        if not (candidate.is_file() or candidate.is_dir()):
             raise BatchNotFoundError(f"batch file {batch} does not exist.")
         return candidate.resolve()
     for path in landed_batches(settings):

@@ -1,18 +1,22 @@
-"""Split a batch file into Parquet partitions of users by streaming, a block at a time.
+"""Split a delivery (a batch file or a folder of part files) into hash buckets of users by
+streaming, one part at a time and a block at a time.
 
 A subscriber's partition is a fixed hash of their id, so every row of one user lands in the
-same partition (duplicates stay detectable) and the split is the same on every machine. The
-file is never held in memory whole: Parquet is read by record batch, CSV by block, and each
-block's rows are appended to the partition writers. Partition files keep the batch's own
-headers and values (CSV columns as text, parsed by the same strict parser the gate's read
-used), so :func:`prospect.io.read_batch` reads a partition exactly as it reads the batch.
+same partition (duplicates stay detectable) and the split is the same on every machine. No
+part is ever held in memory whole: Parquet is read by record batch, CSV by block, and each
+block's rows are appended to the bucket writers (each part writes its own file in every
+bucket, so separate tasks ingest the parts without sharing a writer). Bucket files keep the
+part's own headers and values (CSV columns as text, parsed by the same strict parser the
+gate's read used), so :func:`prospect.io.read_batch` reads a bucket as it reads the batch.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +30,7 @@ import pyarrow.parquet as pq
 from prospect.exceptions import DataReadError
 from prospect.io.csvfile import open_csv
 from prospect.io.headers import map_headers, optional_columns
+from prospect.io.parts import delivery_parts
 from prospect.io.reader import PARQUET_MAGIC
 from prospect.spec import DatasetSpec
 
@@ -36,8 +41,14 @@ CSV_BLOCK_BYTES = 16 << 20
 
 
 def partition_path(out_dir: Path, index: int) -> Path:
-    """Where partition ``index`` of a split lives (the deterministic key tasks share)."""
-    return Path(out_dir) / f"part-{index:04d}.parquet"
+    """The folder of hash bucket ``index`` of a split (the deterministic key tasks share): one
+    Parquet file per part of the delivery, ``part-00000.parquet``..."""
+    return Path(out_dir) / f"bucket-{index:04d}"
+
+
+def part_marker(out_dir: Path, part: int) -> Path:
+    """The JSON an ingested part leaves last: its presence means the part is in the buckets."""
+    return Path(out_dir) / "ingested" / f"part-{part:05d}.json"
 
 
 def partition_of(user_ids: pa.Array | pa.ChunkedArray, n_partitions: int) -> np.ndarray:
@@ -51,51 +62,87 @@ def partition_of(user_ids: pa.Array | pa.ChunkedArray, n_partitions: int) -> np.
 def partition_batch(
     path: Path, spec: DatasetSpec, out_dir: Path, n_partitions: int, *, month: str | None = None
 ) -> list[Path]:
-    """Write ``n_partitions`` Parquet files under ``out_dir``; an existing split is reused.
+    """Stream every part of a delivery into ``n_partitions`` hash buckets under ``out_dir``.
 
-    The split is written to a temporary sibling folder and renamed into place at the end, so
-    a split interrupted half-way is never mistaken for a finished one.
+    One process, one part after the other (:func:`ingest_part` is what a worker task runs for
+    one part). Returns the bucket folders; :func:`prospect.io.read_batch` reads a bucket as it
+    reads the batch.
+    """
+    parts = delivery_parts(Path(path))
+    for index, part in enumerate(parts):
+        ingest_part(part, index, spec, out_dir, n_partitions, month=month)
+    return [partition_path(out_dir, i) for i in range(n_partitions)]
+
+
+def ingest_part(
+    part: Path,
+    index: int,
+    spec: DatasetSpec,
+    out_dir: Path,
+    n_partitions: int,
+    *,
+    month: str | None = None,
+) -> int:
+    """Stream part file ``index`` of a delivery into the hash buckets; returns its rows.
+
+    The part is read a block at a time by the batch's own parser (memory bounded by the block,
+    not the part) and each block's rows go to ``bucket-NNNN/part-<index>.parquet``. The files
+    are written in a temporary sibling folder and moved into the buckets before the part's
+    marker is written, so an ingest interrupted half-way is redone, and one that finished is
+    not (its marker is reused).
 
     Parameters
     ----------
-    path : the batch file (CSV or Parquet), as :func:`prospect.io.read_batch` accepts it.
+    part : a CSV or Parquet file, as :func:`prospect.io.read_batch` accepts it.
+    index : the part's place in :func:`prospect.io.parts.delivery_parts` (names its files).
     spec : its dataset spec (to find the id column under any of its aliases).
-    out_dir : folder of the partitions; created.
+    out_dir : folder of the buckets; created.
     n_partitions : at least 1.
     month : the batch month, when the file has no month column.
     """
     if not isinstance(n_partitions, int) or n_partitions < 1:
         raise ValueError(f"n_partitions must be an integer >= 1; got {n_partitions!r}.")
     out_dir = Path(out_dir)
-    paths = [partition_path(out_dir, i) for i in range(n_partitions)]
-    if all(p.is_file() for p in paths):
-        logger.info("partitions of %s exist in %s; reused", Path(path).name, out_dir)
-        return paths
-    # A unique temporary folder: a redelivered task may split the same batch concurrently.
-    tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    marker = part_marker(out_dir, index)
+    if marker.is_file():
+        logger.info("part %s already in the buckets of %s; reused", Path(part).name, out_dir)
+        return int(json.loads(marker.read_text(encoding="utf-8"))["rows"])
+    name = f"part-{index:05d}.parquet"
+    # A unique temporary folder: a redelivered task may ingest the same part concurrently.
+    tmp = out_dir / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
     tmp.mkdir(parents=True)
+    started = time.perf_counter()
     try:
-        rows = _write_partitions(Path(path), spec, tmp, n_partitions, month)
-        tmp.rename(out_dir)
-    except OSError:
-        if not all(p.is_file() for p in paths):
-            raise
-        logger.info("a concurrent split of %s finished first; using it", Path(path).name)
-        return paths
+        rows = _write_partitions(Path(part), spec, tmp, n_partitions, month, name)
+        for i in range(n_partitions):
+            target = partition_path(out_dir, i) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (partition_path(tmp, i) / name).replace(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    logger.info("split %s (%d rows) into %d partitions", Path(path).name, rows, n_partitions)
-    return paths
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    done = marker.with_name(f".{marker.name}.{uuid.uuid4().hex[:8]}.tmp")
+    seconds = time.perf_counter() - started
+    done.write_text(json.dumps({"part": str(part), "rows": rows, "seconds": seconds}), "utf-8")
+    done.replace(marker)
+    logger.info("ingested %s (%d rows) into %d buckets", Path(part).name, rows, n_partitions)
+    return rows
 
 
-def _write_partitions(path: Path, spec: DatasetSpec, tmp: Path, n: int, month: str | None) -> int:
+def _write_partitions(
+    path: Path, spec: DatasetSpec, tmp: Path, n: int, month: str | None, name: str
+) -> int:
     blocks, id_header = _blocks(path, spec, month)
     writers: list[pq.ParquetWriter] = []
     rows = 0
     try:
         for block in blocks:
             if not writers:
-                writers = [pq.ParquetWriter(partition_path(tmp, i), block.schema) for i in range(n)]
+                for i in range(n):
+                    partition_path(tmp, i).mkdir()
+                writers = [
+                    pq.ParquetWriter(partition_path(tmp, i) / name, block.schema) for i in range(n)
+                ]
             part = partition_of(block.column(id_header), n)
             for i, writer in enumerate(writers):
                 writer.write_batch(block.take(pa.array(np.flatnonzero(part == i))))

@@ -19,11 +19,12 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from prospect.io import read_batch
+from prospect.io.parts import delivery_parts
 from prospect.pipeline import inputs, shortlists, stability
-from prospect.pipeline.exceptions import PartitionsPendingError
-from prospect.pipeline.lifecycle import reached
+from prospect.pipeline.exceptions import PartitionsPendingError, RunError
+from prospect.pipeline.lifecycle import TransitionError, reached
 from prospect.pipeline.memory import system_arrow_pool
-from prospect.pipeline.partitions import partition_batch, partition_path
+from prospect.pipeline.partitions import ingest_part, part_marker, partition_path
 from prospect.pipeline.plan import (
     RunPlan,
     load_plan,
@@ -56,34 +57,112 @@ def _spec(plan: RunPlan, settings: Settings) -> DatasetSpec:
 
 
 def validate_step(run_id: str, settings: Settings) -> str:
-    """Gate the batch; on pass or warn split it into partitions and move the run to scoring.
+    """Gate the batch; on pass or warn stream its parts into the hash buckets (one after the
+    other: :func:`ingest_step` is what a worker runs per part) and move the run to scoring.
 
     Returns the gate outcome (``pass``, ``warn``, ``quarantine``); a quarantined batch ends the
     run as ``quarantined`` with the report's failures as the reason. A restarted run whose
     batch the gate already passed keeps that verdict (the bytes are verified unchanged).
     """
+    outcome = gate_step(run_id, settings)
+    if outcome in ("quarantine", "scoring"):
+        return "quarantine" if outcome == "quarantine" else "pass"
+    for part in range(n_parts(settings, run_id)):
+        ingest_step(run_id, part, settings)
+    finish_ingest(settings, run_id)
+    return outcome
+
+
+def gate_step(run_id: str, settings: Settings) -> str:
+    """Gate the batch (or keep an earlier attempt's verdict) and record the verdict in the run
+    folder; returns the outcome, or ``scoring`` when the run is already past validation."""
     plan = load_plan(settings, run_id)
     state = get_state(settings, run_id)
     if state is not None and state.status == "quarantined":
         return "quarantine"
     if state is not None and reached(state.status, "scoring"):
-        return "pass"
-    mark(settings, run_id, "validating")
+        return "scoring"
+    if state is None or state.status != "validating":
+        mark(settings, run_id, "validating")
     started = time.perf_counter()
     verify_batch(plan)
-    earlier = _earlier_verdict(settings, state)
+    earlier = _earlier_verdict(settings, state) or _recorded_verdict(settings, run_id)
     outcome, report_id = earlier or _gate(plan, settings)
-    if outcome == "quarantine":
-        return outcome
-    seconds = {} if earlier else {"validate": time.perf_counter() - started}
-    started = time.perf_counter()
-    with system_arrow_pool():
-        _partition(plan, settings)
-    verify_batch(plan)  # the partitions were read from the bytes the gate judged
-    inputs.snapshot_contact_rules(settings, run_id)
-    seconds["partition"] = time.perf_counter() - started
-    mark(settings, run_id, "scoring", timings=seconds, dq_report_id=report_id)
+    if outcome != "quarantine" and not earlier:
+        seconds = {"validate": time.perf_counter() - started}
+        write_json_atomic(_verdict_path(settings, run_id), [outcome, report_id, seconds])
     return outcome
+
+
+def _verdict_path(settings: Settings, run_id: str) -> Path:
+    return run_dir(settings, run_id) / "gate.json"
+
+
+def _recorded_verdict(settings: Settings, run_id: str) -> tuple[str, int | None] | None:
+    path = _verdict_path(settings, run_id)
+    if not path.is_file():
+        return None
+    outcome, report_id, _ = json.loads(path.read_text(encoding="utf-8"))
+    return str(outcome), report_id
+
+
+def n_parts(settings: Settings, run_id: str) -> int:
+    """How many part files the run's delivery has (one ingest task each)."""
+    return len(delivery_parts(Path(load_plan(settings, run_id).batch_path)))
+
+
+def ingest_step(run_id: str, part: int, settings: Settings) -> int:
+    """Stream part ``part`` of the delivery into the run's hash buckets; returns its rows.
+
+    Only after the gate passed the delivery; an ingested part is not read again.
+    """
+    plan = load_plan(settings, run_id)
+    if (
+        _recorded_verdict(settings, run_id) is None
+        and _earlier_verdict(settings, get_state(settings, run_id)) is None
+    ):
+        raise RunError(f"run {run_id}: part {part} ingested before the gate's verdict")
+    path = delivery_parts(Path(plan.batch_path))[part]
+    with system_arrow_pool():
+        return ingest_part(
+            path, part, _spec(plan, settings), _buckets(settings, run_id), plan.n_partitions,
+            month=plan.month,
+        )  # fmt: skip
+
+
+def parts_pending(settings: Settings, run_id: str) -> list[int]:
+    """Indices of the delivery's parts not in the buckets yet."""
+    out = _buckets(settings, run_id)
+    return [i for i in range(n_parts(settings, run_id)) if not part_marker(out, i).is_file()]
+
+
+def finish_ingest(settings: Settings, run_id: str) -> bool:
+    """Move the run to scoring once every part is in the buckets (and the bytes are still the
+    ones the gate judged); True when this call did it."""
+    state = get_state(settings, run_id)
+    if state is None or state.status != "validating" or parts_pending(settings, run_id):
+        return False
+    plan = load_plan(settings, run_id)
+    verify_batch(plan)  # the buckets were read from the bytes the gate judged
+    inputs.snapshot_contact_rules(settings, run_id)
+    verdict = _verdict_path(settings, run_id)
+    seconds: dict[str, float] = {}
+    report_id = state.dq_report_id
+    if verdict.is_file():
+        _, report_id, seconds = json.loads(verdict.read_text(encoding="utf-8"))
+    markers = _buckets(settings, run_id) / "ingested"
+    seconds["partition"] = sum(
+        json.loads(m.read_text(encoding="utf-8")).get("seconds", 0.0) for m in markers.iterdir()
+    )
+    try:
+        mark(settings, run_id, "scoring", timings=seconds, dq_report_id=report_id)
+    except TransitionError:  # the last two parts finished together; the other one moved it
+        return False
+    return True
+
+
+def _buckets(settings: Settings, run_id: str) -> Path:
+    return run_dir(settings, run_id) / "partitions"
 
 
 def _earlier_verdict(settings: Settings, state: RunState | None) -> tuple[str, int | None] | None:
@@ -118,12 +197,6 @@ def _gate(plan: RunPlan, settings: Settings) -> tuple[str, int | None]:
     return gate.outcome, gate.report_id  # the gate's frame (the whole batch) is freed here
 
 
-def _partition(plan: RunPlan, settings: Settings) -> list[Path]:
-    out = run_dir(settings, plan.run_id) / "partitions"
-    spec = _spec(plan, settings)
-    return partition_batch(Path(plan.batch_path), spec, out, plan.n_partitions, month=plan.month)
-
-
 def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
     """Score partition ``index`` and keep only its rows that can reach the final list.
 
@@ -145,7 +218,7 @@ def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
         scorer.stability_profile, frame, scored["score_points"].to_numpy()
     )
     del frame  # the partition's raw columns are not needed past this point
-    write_parquet_atomic(scored, run_dir(settings, run_id) / "scored" / part.name)
+    write_parquet_atomic(scored, run_dir(settings, run_id) / "scored" / f"{part.name}.parquet")
     counts = _shortlist(scored, plan, settings, marker.with_suffix(".parquet"))
     counts["stability"] = drift
     counts["seconds"] = round(time.perf_counter() - started, 3)

@@ -80,7 +80,7 @@ def test_partitions_hold_every_row_once_and_read_like_the_batch(small_months, tm
     batch = small_months[fmt]
     paths = partition_batch(batch, SPEC, tmp_path / "parts", 4)
     parts = [read_batch(p, SPEC) for p in paths]
-    assert [p.name for p in paths] == [f"part-{i:04d}.parquet" for i in range(4)]
+    assert [p.name for p in paths] == [f"bucket-{i:04d}" for i in range(4)]
     assert sum(len(p) for p in parts) == 600 and all(len(p) > 100 for p in parts)
     merged = pd.concat(parts).set_index("user_id").sort_index()
     pd.testing.assert_frame_equal(merged, read_batch(batch, SPEC).set_index("user_id").sort_index())
@@ -100,10 +100,10 @@ def test_a_user_lands_in_the_same_partition_on_every_split(small_months, tmp_pat
 
 def test_an_existing_split_is_reused_and_bad_counts_are_refused(small_months, tmp_path):
     paths = partition_batch(small_months["parquet"], SPEC, tmp_path / "p", 2)
-    stamp = paths[0].stat().st_mtime_ns
+    stamp = (paths[0] / "part-00000.parquet").stat().st_mtime_ns
     assert partition_batch(small_months["parquet"], SPEC, tmp_path / "p", 2) == paths
-    assert paths[0].stat().st_mtime_ns == stamp
-    assert not (tmp_path / "p.tmp").exists()
+    assert (paths[0] / "part-00000.parquet").stat().st_mtime_ns == stamp
+    assert not [p for p in (tmp_path / "p").iterdir() if p.name.startswith(".")]
     with pytest.raises(ValueError, match="n_partitions must be an integer >= 1; got 0"):
         partition_batch(small_months["parquet"], SPEC, tmp_path / "q", 0)
 
@@ -550,3 +550,97 @@ def test_a_changed_stability_profile_is_refused_with_the_bundle(ready):
     (directory / PROFILE_FILE).write_text('{"variables": []}', encoding="utf-8")
     with pytest.raises(BundleIntegrityError, match="stability_profile.json is missing or does"):
         load_bundle_dir(directory)
+
+
+def _as_parts(batch: Path, folder: Path) -> Path:
+    """The month ``batch`` delivered as a Hive-style folder: two Parquet parts and a CSV part,
+    with Spark's ``_SUCCESS`` beside them."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(batch)
+    third = table.num_rows // 3
+    for i, province in enumerate(["gd", "js"]):
+        (folder / f"province={province}").mkdir(parents=True)
+        pq.write_table(table.slice(i * third, third), folder / f"province={province}/p-0.parquet")
+    pacsv.write_csv(table.slice(2 * third), folder / "zj.csv")
+    (folder / "_SUCCESS").write_text("")
+    return folder
+
+
+def test_a_folder_of_parts_reads_and_buckets_like_the_one_file(small_months, tmp_path):
+    from prospect.io import file_checksum
+    from prospect.io.parts import delivery_parts
+
+    batch = small_months["parquet"]
+    folder = _as_parts(batch, tmp_path / "month")
+    assert [p.relative_to(folder).as_posix() for p in delivery_parts(folder)] == [
+        "province=gd/p-0.parquet", "province=js/p-0.parquet", "zj.csv",
+    ]  # fmt: skip
+    whole = read_batch(batch, SPEC).set_index("user_id").sort_index()
+    pd.testing.assert_frame_equal(read_batch(folder, SPEC).set_index("user_id").sort_index(), whole)
+    buckets = partition_batch(folder, SPEC, tmp_path / "b", 3)
+    one_file = partition_batch(batch, SPEC, tmp_path / "one", 3)
+    for bucket, single in zip(buckets, one_file, strict=True):
+        names = sorted(p.name for p in bucket.iterdir())
+        assert names == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+        ids = read_batch(bucket, SPEC)["user_id"]
+        assert ids.is_unique and set(ids) == set(read_batch(single, SPEC)["user_id"])
+    merged = pd.concat(read_batch(b, SPEC) for b in buckets).set_index("user_id").sort_index()
+    pd.testing.assert_frame_equal(merged, whole)
+    before = file_checksum(folder)
+    (folder / "zj.csv").rename(folder / "zj2.csv")
+    assert file_checksum(folder) != before  # a part renamed, added or changed is another month
+    (folder / "zj2.csv").rename(folder / "zj.csv")
+    (folder / "_SUCCESS").write_text("written by spark")
+    assert file_checksum(folder) == before  # markers are not data
+
+
+def test_a_cut_part_is_refused_naming_its_file_and_line_and_leaves_no_bucket_file(
+    small_months, tmp_path
+):
+    from prospect.exceptions import DataReadError
+    from prospect.pipeline.partitions import ingest_part, part_marker
+
+    folder = _as_parts(small_months["parquet"], tmp_path / "month")
+    text = (folder / "zj.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    text[5] = ",".join(text[5].split(",")[:3]) + "\n"  # line 6 cut after three fields
+    (folder / "zj.csv").write_text("".join(text), encoding="utf-8")
+    with pytest.raises(DataReadError, match=r"zj\.csv: line 6: 3 field\(s\) where the header"):
+        ingest_part(folder / "zj.csv", 2, SPEC, tmp_path / "b", 2)
+    assert not part_marker(tmp_path / "b", 2).exists()
+    assert not [p for p in (tmp_path / "b").rglob("*") if p.is_file()]
+
+
+def test_a_month_delivered_as_parts_selects_the_list_of_the_one_file(ready, tmp_path):
+    from prospect.pipeline import run_month
+    from tests.worker.helpers import write_month
+
+    batch = write_month(tmp_path / "in", seed=27)
+    one = run_month(batch, "2026-10", settings=ready, n_partitions=3)
+    folder = _as_parts(batch, tmp_path / "subscribers_2026-10")
+    parts = run_month(folder, "2026-10", settings=ready, n_partitions=3)
+    assert parts.state.status == "draft" and parts.state.run_id != one.state.run_id
+    [first, second] = sorted(_campaigns(ready), key=lambda c: c.id)
+    assert first.summary["n_scored"] == second.summary["n_scored"] == 3000
+    # the same users in the same order (the control draw is keyed by the run id, so differs)
+    assert (
+        _targets(ready, second.id)["user_id"].tolist()
+        == _targets(ready, first.id)["user_id"].tolist()
+    )
+    ingested = ready.artifacts_dir / "runs" / parts.state.run_id / "partitions" / "ingested"
+    assert sorted(p.name for p in ingested.iterdir()) == [f"part-{i:05d}.json" for i in range(3)]
+
+
+def test_a_folder_with_a_cut_part_is_quarantined_naming_the_part_and_line(ready, tmp_path):
+    from prospect.pipeline import run_month
+    from tests.worker.helpers import write_month
+
+    folder = _as_parts(write_month(tmp_path / "in", seed=28), tmp_path / "subscribers_2026-10")
+    text = (folder / "zj.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    text[9] = text[9].rstrip("\n") + ",extra\n"  # line 10 has one field too many
+    (folder / "zj.csv").write_text("".join(text), encoding="utf-8")
+    result = run_month(folder, "2026-10", settings=ready, n_partitions=2)
+    assert result.state.status == "quarantined" and result.campaign_id is None
+    assert re.search(r"zj\.csv: line 10: \d+ field\(s\)", result.state.failure_reason)
+    assert not folder.exists() and len(list(ready.quarantine_dir.iterdir())) == 1
