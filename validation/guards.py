@@ -40,6 +40,8 @@ def guard_kind(rules: TableRules, name: str) -> str | None:
     return "numeric" if col.kind == "number" else None
 
 
+_FORMAT_CHUNK = 65_536  # rows converted to Arrow text at once (~1 MiB of ids)
+
 Members = tuple[list[Any], np.ndarray]
 """A guarded column's values in the reference month and, aligned with the profile's sorted
 ids, each subscriber's value as a code into them (-1: missing)."""
@@ -213,16 +215,21 @@ def format_failures(
 def _format_failure(
     values: pd.Series, name: str, pattern: str, rules: TableRules, ids: Sequence[Any] | None
 ) -> Failure | None:
-    try:
-        text = pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return None  # not all text: the type expectation reports it
-    if _all_fixed_width_match(text, pattern):
+    bad = []
+    for start in range(0, len(values), _FORMAT_CHUNK):  # Arrow text of one chunk at a time
+        try:
+            text = pa.array(values.iloc[start : start + _FORMAT_CHUNK], type=pa.string(),
+                            from_pandas=True)  # fmt: skip
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            return None  # not all text: the type expectation reports it
+        if _all_fixed_width_match(text, pattern):
+            continue
+        good = pc.fill_null(pc.match_substring_regex(text, f"^(?:{pattern})$"), True)
+        if not pc.all(good).as_py():
+            bad.append(start + np.flatnonzero(~good.to_numpy(zero_copy_only=False)))
+    if not bad:
         return None
-    good = pc.fill_null(pc.match_substring_regex(text, f"^(?:{pattern})$"), True)
-    if pc.all(good).as_py():
-        return None
-    rows = np.flatnonzero(~good.to_numpy(zero_copy_only=False))
+    rows = np.concatenate(bad)
     share = rows.size / max(len(values), 1)
     severity = "quarantine" if share > rules.value_tolerance else "warn"
     shapes = list(dict.fromkeys(_shape(str(values.iloc[i])) for i in rows[:200]))[:MAX_SHAPES]
