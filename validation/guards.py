@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from validation.frame_stats import FrameStats
+from validation.frame_stats import CHUNK_ROWS, FrameStats
 from validation.interpret import MAX_EXAMPLES
 from validation.result import Failure
 from validation.rules import TableRules
@@ -39,8 +39,6 @@ def guard_kind(rules: TableRules, name: str) -> str | None:
         return "categorical"
     return "numeric" if col.kind == "number" else None
 
-
-_FORMAT_CHUNK = 65_536  # rows converted to Arrow text at once (~1 MiB of ids)
 
 Members = tuple[list[Any], np.ndarray]
 """A guarded column's values in the reference month and, aligned with the profile's sorted
@@ -216,9 +214,9 @@ def _format_failure(
     values: pd.Series, name: str, pattern: str, rules: TableRules, ids: Sequence[Any] | None
 ) -> Failure | None:
     bad = []
-    for start in range(0, len(values), _FORMAT_CHUNK):  # Arrow text of one chunk at a time
+    for start in range(0, len(values), CHUNK_ROWS):  # Arrow text of one chunk at a time
         try:
-            text = pa.array(values.iloc[start : start + _FORMAT_CHUNK], type=pa.string(),
+            text = pa.array(values.iloc[start : start + CHUNK_ROWS], type=pa.string(),
                             from_pandas=True)  # fmt: skip
         except (pa.ArrowTypeError, pa.ArrowInvalid):
             return None  # not all text: the type expectation reports it

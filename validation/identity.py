@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from validation.frame_stats import CHUNK_ROWS
 from validation.result import Failure
 from validation.rules import TableRules
 
 _PRIME = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime
-_HASH_CHUNK = 65_536
 
 
 def id_row_hashes(values: pd.Series) -> np.ndarray:
@@ -43,8 +43,8 @@ def _hash_in_chunks(raw: np.ndarray) -> np.ndarray:
     text it holds while hashing is one chunk's (~3 MiB), not the column's (~90 MiB a
     million ids, memory the allocator keeps after the gate has moved on)."""
     out = np.empty(len(raw), dtype=np.uint64)
-    for start in range(0, len(raw), _HASH_CHUNK):
-        part = raw[start : start + _HASH_CHUNK]
+    for start in range(0, len(raw), CHUNK_ROWS):
+        part = raw[start : start + CHUNK_ROWS]
         out[start : start + len(part)] = pd.util.hash_array(part, categorize=False)
     return out
 
