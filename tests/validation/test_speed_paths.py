@@ -11,7 +11,6 @@ import pytest
 
 from tests.validation.conftest import small_frame
 from validation import ColumnRule, TableRules, validate
-from validation.drift import sorted_quantiles
 from validation.formula import FORMULA_REGEX, looks_like_formula
 from validation.guards import format_failures
 from validation.identity import id_row_hashes
@@ -81,16 +80,6 @@ def test_example_ids_follow_row_positions_whatever_the_index(small_rules, index)
     df.iloc[7, df.columns.get_loc("age")] = 130.0
     (failure,) = validate(df, small_rules, month="2026-10").failures
     assert failure.examples == ["u7"]
-
-
-@pytest.mark.parametrize("size", [1, 2, 3, 10, 11, 997, 10_000])
-def test_quantiles_of_sorted_numbers_equal_numpys(size):
-    rng = np.random.default_rng(size)
-    quantiles = np.linspace(0, 1, 11)[1:-1]
-    for values in (rng.normal(size=size) * 1e4, rng.integers(0, 4, size).astype(float),
-                   rng.gamma(2.0, 3.0, size).round(1)):  # fmt: skip
-        ordered = np.sort(values)
-        assert np.array_equal(sorted_quantiles(ordered, quantiles), np.quantile(values, quantiles))
 
 
 def test_id_hashes_in_chunks_equal_one_hash_of_the_column():
