@@ -199,6 +199,8 @@ def selection_figures() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     mean = {name: float(np.mean([r[name]["true_incremental"] for r in runs]))
             for name in ("uplift", "propensity", "oracle")}  # fmt: skip
     share = mean["uplift"] / mean["oracle"]
+    per_seed = [r["uplift"]["true_incremental"] / r["oracle"]["true_incremental"] for r in runs]
+    over = [r["uplift"]["true_incremental"] / r["propensity"]["true_incremental"] for r in runs]
     contacts = runs[0]["uplift"]["contacts"]
     control = runs[0]["uplift"]["control"]
     figures = [
@@ -212,6 +214,15 @@ def selection_figures() -> tuple[list[dict[str, Any]], dict[str, Any]]:
             "selection: incremental-value list as a share of the oracle-uplift list",
             round(share, 3), "ratio", target=">= 0.85", met=bool(share >= 0.85),
             peer="same selection on true uplift (cardholders)", peer_value=round(mean["oracle"], 1),
+        ),
+        figure(
+            "selection: worst seed's incremental-value list as a share of its oracle list",
+            round(min(per_seed), 3), "ratio", target=None, met=None,
+            peer="best seed", peer_value=round(max(per_seed), 3),
+        ),
+        figure(
+            "selection: worst seed's incremental-value list over its propensity-value list",
+            round(min(over), 2), "ratio", target="> 1 on every seed", met=bool(min(over) > 1),
         ),
         figure(
             "selection: contacts of the demo list (budget 2,000; control on top)",

@@ -42,13 +42,15 @@ def run_expectations(
     ``stats`` holds the batch's column statistics (computed once, shared with the caller).
     A text column gets the type expectation only when pandas' C-level ``infer_dtype`` finds
     something other than str in it: GE checks object columns value by value in Python.
+    Likewise a column with no missing value skips the not-null expectation it would pass.
     """
     runner = SuiteRunner.shared()
     present = [c.name for c in rules.columns if c.name in df.columns]
     typed = [n for n in present if rules.column(n).kind == "text" and stats.holds_non_str(n)]
     full = [n for n in present if not stats.missing_count(n)]
     holey = [n for n in present if stats.missing_count(n)]
-    results = [runner.run(df, cached_suite(rules, month, band, full, typed), BOOLEAN_ONLY)]
+    suite = cached_suite(rules, month, band, full, typed, filled=True)
+    results = [runner.run(df, suite, BOOLEAN_ONLY)]
     if holey:
         suite = cached_suite(rules, month, band, holey, typed, table=False)
         frame = narrow_frame(df, [c for n in holey for c in _reads(rules, n)])

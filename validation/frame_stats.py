@@ -21,6 +21,10 @@ from pandas.api.types import infer_dtype
 
 from validation.stability_index import bin_shares
 
+CHUNK_ROWS = 65_536
+"""Rows a whole-column scan (id hashing, format checks) converts at once: its passing copy is
+one chunk's, not the column's, so it never stacks on great-expectations' peak."""
+
 
 class FrameStats:
     """Lazily computed, cached statistics of the columns of ``df`` (which must not change)."""

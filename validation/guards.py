@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from validation.frame_stats import FrameStats
+from validation.frame_stats import CHUNK_ROWS, FrameStats
 from validation.interpret import MAX_EXAMPLES
 from validation.result import Failure
 from validation.rules import TableRules
@@ -213,16 +213,21 @@ def format_failures(
 def _format_failure(
     values: pd.Series, name: str, pattern: str, rules: TableRules, ids: Sequence[Any] | None
 ) -> Failure | None:
-    try:
-        text = pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return None  # not all text: the type expectation reports it
-    if _all_fixed_width_match(text, pattern):
+    bad = []
+    for start in range(0, len(values), CHUNK_ROWS):  # Arrow text of one chunk at a time
+        try:
+            text = pa.array(values.iloc[start : start + CHUNK_ROWS], type=pa.string(),
+                            from_pandas=True)  # fmt: skip
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            return None  # not all text: the type expectation reports it
+        if _all_fixed_width_match(text, pattern):
+            continue
+        good = pc.fill_null(pc.match_substring_regex(text, f"^(?:{pattern})$"), True)
+        if not pc.all(good).as_py():
+            bad.append(start + np.flatnonzero(~good.to_numpy(zero_copy_only=False)))
+    if not bad:
         return None
-    good = pc.fill_null(pc.match_substring_regex(text, f"^(?:{pattern})$"), True)
-    if pc.all(good).as_py():
-        return None
-    rows = np.flatnonzero(~good.to_numpy(zero_copy_only=False))
+    rows = np.concatenate(bad)
     share = rows.size / max(len(values), 1)
     severity = "quarantine" if share > rules.value_tolerance else "warn"
     shapes = list(dict.fromkeys(_shape(str(values.iloc[i])) for i in rows[:200]))[:MAX_SHAPES]

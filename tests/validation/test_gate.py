@@ -32,9 +32,9 @@ def test_clean_frame_passes_with_every_expectation_evaluated(small_rules):
     assert result.outcome == "pass"
     assert result.failures == []
     # table: 6 columns exist + row count; per column: type of the 3 number columns (text
-    # columns holding only str skip it), not-null (5), 4 ranges/sets, formula check on
-    # user_id, month in set, id unique within month
-    assert result.stats["expectations_evaluated"] == 7 + 3 + 5 + 4 + 1 + 1 + 1
+    # columns holding only str skip it; columns with no missing value skip not-null), 4
+    # ranges/sets, formula check on user_id, month in set, id unique within month
+    assert result.stats["expectations_evaluated"] == 7 + 3 + 4 + 1 + 1 + 1
 
 
 def test_one_bad_value_in_a_thousand_only_warns_and_names_the_row(small_rules):
@@ -182,3 +182,16 @@ def test_text_column_holding_numbers_gets_the_type_check(small_rules):
     result = validate(df, small_rules, month="2026-10")
     failure = _only(result, "expect_column_values_to_be_in_type_list")
     assert (result.outcome, failure.column, failure.examples) == ("quarantine", "region", ["u2"])
+
+
+@pytest.mark.parametrize(("column", "missing"), [("age", np.nan), ("region", None)])
+def test_a_missing_value_in_a_column_that_must_be_filled_is_found_and_named(
+    small_rules, column, missing
+):
+    """Filled columns skip GE's not-null check; a column with one hole must still get it."""
+    df = small_frame()
+    df[column] = df[column].astype(object)
+    df.loc[17, column] = missing
+    result = validate(df, small_rules, month="2026-10")
+    failure = _only(result, "expect_column_values_to_not_be_null")
+    assert (failure.column, failure.count, failure.examples) == (column, 1, ["u17"])

@@ -11,8 +11,9 @@ import pytest
 
 from tests.validation.conftest import small_frame
 from validation import ColumnRule, TableRules, validate
-from validation.drift import sorted_quantiles
 from validation.formula import FORMULA_REGEX, looks_like_formula
+from validation.guards import format_failures
+from validation.identity import id_row_hashes
 from validation.stability_index import bin_shares as _bin_shares
 from validation.suite import SuiteRunner, cached_suite
 
@@ -81,11 +82,23 @@ def test_example_ids_follow_row_positions_whatever_the_index(small_rules, index)
     assert failure.examples == ["u7"]
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 10, 11, 997, 10_000])
-def test_quantiles_of_sorted_numbers_equal_numpys(size):
-    rng = np.random.default_rng(size)
-    quantiles = np.linspace(0, 1, 11)[1:-1]
-    for values in (rng.normal(size=size) * 1e4, rng.integers(0, 4, size).astype(float),
-                   rng.gamma(2.0, 3.0, size).round(1)):  # fmt: skip
-        ordered = np.sort(values)
-        assert np.array_equal(sorted_quantiles(ordered, quantiles), np.quantile(values, quantiles))
+def test_id_hashes_in_chunks_equal_one_hash_of_the_column():
+    """Stored profiles hold last month's hashes: hashing in chunks must not change one."""
+    ids = pd.Series([f"U{i:09d}" for i in range(150_001)], dtype=object)
+    ids[70_000] = None
+    assert np.array_equal(id_row_hashes(ids), pd.util.hash_array(ids.to_numpy(), categorize=False))
+
+
+def test_format_check_in_chunks_finds_bad_values_in_every_chunk():
+    n = 140_000
+    values = pd.Series([f"U{i:09d}" for i in range(n)], dtype=object)
+    bad = [3, 65_536, 139_999]  # first chunk, a chunk's first row, the last row
+    values[bad] = ["u000000003", "U12", "1.98641E+10"]
+    rules = TableRules(
+        columns=(ColumnRule("user_id", kind="text"),), id_column="user_id",
+        formats={"user_id": "U[0-9]{9}"},
+    )  # fmt: skip
+    (failure,) = format_failures(pd.DataFrame({"user_id": values}), rules, values.tolist())
+    assert failure.count == 3
+    assert failure.examples[:3] == ["u000000003", "U12", "1.98641E+10"]
+    assert "9.99999A+99" in failure.cause
