@@ -14,6 +14,11 @@ from prospect.exceptions import DataReadError
 PART_SUFFIXES = (".parquet", ".pq", ".csv", ".gz")
 
 
+def is_part_name(name: str) -> bool:
+    """A batch file's name: a batch suffix, and not hidden or a marker (``.x``, ``_SUCCESS``)."""
+    return name.lower().endswith(PART_SUFFIXES) and not name.startswith((".", "_"))
+
+
 def delivery_parts(path: Path) -> list[Path]:
     """The part files of a delivery: ``[path]`` for a file, the batch files under a folder.
 
@@ -26,7 +31,7 @@ def delivery_parts(path: Path) -> list[Path]:
         p
         for p in path.rglob("*")
         if p.is_file()
-        and p.name.lower().endswith(PART_SUFFIXES)
+        and is_part_name(p.name)
         and not any(s.startswith((".", "_")) for s in p.relative_to(path).parts)
     )
     if not parts:

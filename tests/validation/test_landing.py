@@ -65,3 +65,53 @@ def test_a_run_that_succeeds_after_a_failure_no_longer_shows_the_old_reason(sett
         mark(settings, "run-x", status)
     state = get_state(settings, "run-x")
     assert (state.status, state.failure_reason) == ("draft", None)
+
+
+def _land_folder(settings, name: str, parts: dict[str, bytes], age: float = 3600.0):
+    folder = settings.landing_dir / name
+    for part, content in parts.items():
+        path = folder / part
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        stamp = time.time() - age
+        os.utime(path, (stamp, stamp))
+    return folder
+
+
+def test_a_folder_of_parts_with_a_success_marker_is_one_delivery_taken_at_once(
+    settings, monkeypatch
+):
+    monkeypatch.setattr(landing, "SETTLE_SECONDS", 30.0)
+    older = _land(settings, "subscribers_2026-09.csv")
+    parts = {"province=gd/part-0.csv": b"user_id\nU1\n", "province=zj/part-0.csv": b"user_id\nU2\n"}
+    folder = _land_folder(settings, "subscribers_2026-10", parts, age=0.0)
+    _land_folder(settings, "scratch", {"part-0.csv": b"user_id\nU3\n"})  # no month: not a batch
+    (folder / "_SUCCESS").write_text("")
+    started = time.perf_counter()
+    assert landing.landed_batches(settings) == [folder, older]
+    assert time.perf_counter() - started < 5.0
+    assert landing.batch_for_month(settings, "2026-10") == folder.resolve()
+    assert landing.landed_batch(settings, folder.name) == folder.resolve()
+
+
+def test_a_folder_still_receiving_parts_is_left_for_the_next_scan(settings, monkeypatch):
+    monkeypatch.setattr(landing, "SETTLE_SECONDS", 0.5)
+    folder = _land_folder(settings, "subscribers_2026-10", {"part-0.csv": b"user_id\nU1\n"}, 0.0)
+    _land_folder(settings, "subscribers_2026-11", {}, 0.0).mkdir(parents=True)  # no part yet
+    stop = threading.Event()
+
+    def copy() -> None:  # the job writes one part after another until it is done
+        index = 1
+        while not stop.is_set():
+            (folder / f"part-{index}.csv").write_bytes(b"user_id\nU2\n")
+            index += 1
+            time.sleep(0.05)
+
+    writer = threading.Thread(target=copy)
+    writer.start()
+    try:
+        assert landing.landed_batches(settings) == []
+    finally:
+        stop.set()
+        writer.join()
+    assert landing.landed_batches(settings) == [folder]  # unchanged once the job is done
