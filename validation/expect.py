@@ -53,18 +53,11 @@ def run_expectations(
     results = [runner.run(df, suite, BOOLEAN_ONLY)]
     if holey:
         suite = cached_suite(rules, month, band, holey, typed, table=False)
-        frame = narrow_frame(df, [c for n in holey for c in _reads(rules, n)])
+        frame = narrow_frame(df, holey)
         results.append(runner.run(frame, suite, BOOLEAN_ONLY))
     merged = _merge(results)
     _add_detail(merged, df, runner)
     return merged
-
-
-def _reads(rules: TableRules, name: str) -> list[str]:
-    """The columns a column's expectations read (the id's uniqueness is within the month)."""
-    if name == rules.id_column and rules.month_column is not None:
-        return [name, rules.month_column]
-    return [name]
 
 
 def _merge(results: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from validation.identity import (
 from validation.interpret import failures_from_ge
 from validation.result import Failure, ValidationResult
 from validation.rules import TableRules
+from validation.uniqueness import duplicate_id_failure
 
 logger = logging.getLogger(__name__)
 
@@ -86,13 +87,14 @@ def _follow_on(
     stats: FrameStats,
     known_ids: Mapping[str, Sequence[Any]] | None,
 ) -> tuple[list[Failure], dict[str, float], str | None]:
-    """Guards, identity continuity and the content digest: the checks that hash every id
-    and row. Returns their failures, the continuity figures and the digest; the hashes are
-    dropped on return."""
+    """Duplicate ids, guards, identity continuity and the content digest: the checks that
+    hash every id and row. Returns their failures, the continuity figures and the digest;
+    the hashes are dropped on return."""
     id_hashes = id_row_hashes(df[rules.id_column]) if rules.id_column in df.columns else None
     rows = row_hashes(df, rules, id_hashes)
     rows = None if rows is None else np.sort(rows)
-    failures: list[Failure] = []
+    duplicated = duplicate_id_failure(df, rules, id_hashes)
+    failures: list[Failure] = [] if duplicated is None else [duplicated]
     continuity: dict[str, float] = {}
     if profile is not None:
         failures += guard_failures(df, rules, profile, stats, id_hashes)

@@ -27,8 +27,6 @@ _HARD_CHECKS = {
     "expect_column_to_exist": "required column is missing",
     "expect_column_values_to_be_in_type_list": "wrong type",
     "expect_table_row_count_to_be_between": "row count outside the expected band",
-    "expect_column_values_to_be_unique": "duplicate ids",
-    "expect_compound_columns_to_be_unique": "duplicate ids within the month",
     "expect_column_values_to_not_be_spreadsheet_formulas": "spreadsheet formulas in a text field",
 }
 
@@ -104,12 +102,6 @@ def _distinct(values: list[Any]) -> list[Any]:
 
 
 def _examples(kind: str, detail: dict[str, Any], ids: Sequence[Any] | None) -> list[str]:
-    if kind == "expect_column_values_to_be_unique":
-        return [str(v) for v in _distinct(detail.get("partial_unexpected_list", []))][:MAX_EXAMPLES]
-    if kind == "expect_compound_columns_to_be_unique":
-        rows = detail.get("partial_unexpected_list", [])
-        firsts = [str(next(iter(r.values()))) for r in rows if isinstance(r, dict)]
-        return _distinct(firsts)[:MAX_EXAMPLES]
     index = detail.get("partial_unexpected_index_list") or []
     if ids is None:
         return []

@@ -187,11 +187,6 @@ def _value_expectations(
         yield ExpectColumnValuesToNotBeSpreadsheetFormulas(column=name)
     if name == rules.month_column and month is not None:
         yield gxe.ExpectColumnValuesToBeInSet(column=name, value_set=[month])
-    if name == rules.id_column:
-        if rules.month_column is None:
-            yield gxe.ExpectColumnValuesToBeUnique(column=name)
-        else:
-            yield gxe.ExpectCompoundColumnsToBeUnique(column_list=[name, rules.month_column])
 
 
 def narrow_frame(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

@@ -33,8 +33,8 @@ def test_clean_frame_passes_with_every_expectation_evaluated(small_rules):
     assert result.failures == []
     # table: 6 columns exist + row count; per column: type of the 3 number columns (text
     # columns holding only str skip it; columns with no missing value skip not-null), 4
-    # ranges/sets, formula check on user_id, month in set, id unique within month
-    assert result.stats["expectations_evaluated"] == 7 + 3 + 4 + 1 + 1 + 1
+    # ranges/sets, formula check on user_id, month in set (duplicate ids: the gate's own check)
+    assert result.stats["expectations_evaluated"] == 7 + 3 + 4 + 1 + 1
 
 
 def test_one_bad_value_in_a_thousand_only_warns_and_names_the_row(small_rules):
@@ -66,9 +66,9 @@ def test_missing_column_and_wrong_type_quarantine(small_rules):
 def test_duplicate_ids_name_the_id(small_rules):
     df = small_frame()
     df.loc[10, "user_id"] = "u2"
-    failure = _only(validate(df, small_rules, month="2026-10"),
-                    "expect_compound_columns_to_be_unique")  # fmt: skip
+    failure = _only(validate(df, small_rules, month="2026-10"), "duplicate_ids")
     assert (failure.column, failure.count, failure.examples) == ("user_id", 2, ["u2"])
+    assert (failure.severity, failure.cause) == ("quarantine", "duplicate ids within the month")
 
 
 def test_rows_of_another_month_quarantine(small_rules):
