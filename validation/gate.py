@@ -93,14 +93,15 @@ def _follow_on(
     id_hashes = id_row_hashes(df[rules.id_column]) if rules.id_column in df.columns else None
     rows = row_hashes(df, rules, id_hashes)
     rows = None if rows is None else np.sort(rows)
-    duplicated = duplicate_id_failure(df, rules, id_hashes)
+    order = None if id_hashes is None else np.argsort(id_hashes)  # one sort for three checks
+    duplicated = duplicate_id_failure(df, rules, id_hashes, order)
     failures: list[Failure] = [] if duplicated is None else [duplicated]
     continuity: dict[str, float] = {}
     if profile is not None:
-        failures += guard_failures(df, rules, profile, stats, id_hashes)
-        present = _present_ids(id_hashes, stats, rules.id_column)
+        failures += guard_failures(df, rules, profile, stats, id_hashes, order)
+        present = _sorted_present_ids(id_hashes, order, stats, rules.id_column)
         found, continuity = identity_failures(
-            present, rows, profile.ids, profile.rows, rules, known_ids
+            present, rows, profile.ids, profile.rows, rules, known_ids, ids_sorted=True
         )
         failures += found
     return failures, continuity, content_digest(rows)
@@ -126,12 +127,15 @@ def _row_band(profile: ReferenceProfile | None, rules: TableRules) -> tuple[int 
     return math.ceil(profile.row_count * low), math.floor(profile.row_count * high)
 
 
-def _present_ids(id_hashes: np.ndarray | None, stats: FrameStats, id_column: str) -> np.ndarray:
-    """The hashes of the rows that hold an id."""
-    if id_hashes is None:
+def _sorted_present_ids(
+    id_hashes: np.ndarray | None, order: np.ndarray | None, stats: FrameStats, id_column: str
+) -> np.ndarray:
+    """The hashes of the rows that hold an id, in order (``order``: the hashes' argsort)."""
+    if id_hashes is None or order is None:
         return np.array([], dtype=np.uint64)
     mask = stats.present(id_column)
-    return id_hashes if mask is None else id_hashes[mask]
+    ordered = id_hashes[order]
+    return ordered if mask is None else ordered[mask[order]]
 
 
 def _stats(

@@ -110,10 +110,12 @@ def _kept_failures(
     )]  # fmt: skip
 
 
-def _followed(id_hashes: np.ndarray, ref_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _followed(
+    id_hashes: np.ndarray, ref_ids: np.ndarray, order: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Which reference ids the batch holds (``found``) and the batch row of each of them (the
-    first in hash order when an id repeats)."""
-    order = np.argsort(id_hashes)
+    first in hash order when an id repeats); ``order``: the hashes' argsort, if known."""
+    order = np.argsort(id_hashes) if order is None else order
     sorted_ids = id_hashes[order]
     pos = np.searchsorted(sorted_ids, ref_ids).clip(max=sorted_ids.size - 1)
     found = sorted_ids[pos] == ref_ids
@@ -122,16 +124,16 @@ def _followed(id_hashes: np.ndarray, ref_ids: np.ndarray) -> tuple[np.ndarray, n
 
 def guard_failures(
     df: pd.DataFrame, rules: TableRules, profile: Any, stats: FrameStats,
-    id_hashes: np.ndarray | None = None,
+    id_hashes: np.ndarray | None = None, id_order: np.ndarray | None = None,
 ) -> list[Failure]:  # fmt: skip
     """Quarantine failures of every guarded column present in ``df`` and in the profile
     (``stats``: the batch's column statistics, shared with drift; ``id_hashes``: the batch's
-    per-row id hashes, to follow subscribers across months)."""
+    per-row id hashes, to follow subscribers across months; ``id_order``: their argsort)."""
     failures: list[Failure] = []
     limits = rules.guard_limits
     batch_rows, found = None, None
     if id_hashes is not None and id_hashes.size and profile.ids is not None and profile.members:
-        batch_rows, found = _followed(id_hashes, profile.ids)
+        batch_rows, found = _followed(id_hashes, profile.ids, id_order)
     for name in rules.guards:
         if name not in df.columns or name not in profile.missing:
             continue

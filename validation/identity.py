@@ -109,18 +109,21 @@ def identity_failures(
     ref_rows: np.ndarray | None,
     rules: TableRules,
     known_ids: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    ids_sorted: bool = False,
 ) -> tuple[list[Failure], dict[str, float]]:
     """Failures of the three continuity checks and the numbers they were judged on.
 
-    ``ids`` are the hashes of this month's present ids (one per row), ``rows`` this month's
-    sorted row hashes, ``ref_ids`` and ``ref_rows`` the reference's sorted ones.
+    ``ids`` are the hashes of this month's present ids (one per row; ``ids_sorted``: already
+    in order), ``rows`` this month's sorted row hashes, ``ref_ids`` and ``ref_rows`` the
+    reference's sorted ones.
     """
     band, column = rules.identity, rules.id_column
     failures: list[Failure] = []
     numbers: dict[str, float] = {}
     if ref_ids is None or ref_ids.size == 0 or ids.size == 0:
         return failures, numbers
-    ids = np.sort(ids)  # this month's ids are also the pool the known lists are looked up in
+    ids = ids if ids_sorted else np.sort(ids)  # also the pool the known lists are looked up in
     seen = numbers["ids_seen_in_reference"] = round(_share_in(ids, ref_ids, presorted=True), 4)
     if seen < band.seen_min:
         failures.append(Failure(

@@ -19,18 +19,19 @@ MAX_EXAMPLES = 20
 
 
 def duplicate_id_failure(
-    df: pd.DataFrame, rules: TableRules, id_hashes: np.ndarray | None
-) -> Failure | None:
+    df: pd.DataFrame, rules: TableRules, id_hashes: np.ndarray | None,
+    id_order: np.ndarray | None = None,
+) -> Failure | None:  # fmt: skip
     """The failure for rows whose id repeats within its month (None when every id is single).
 
     ``id_hashes`` are the per-row hashes of the id column (missing ids hash alike and, as in
-    pandas' ``duplicated``, count as equal values)."""
+    pandas' ``duplicated``, count as equal values); ``id_order`` their argsort, if known."""
     if id_hashes is None or len(df) < 2:
         return None
     columns = [rules.id_column]
     if rules.month_column is not None and rules.month_column in df.columns:
         columns.append(rules.month_column)  # the same id in another month is not a repeat
-    ordered = np.sort(id_hashes)
+    ordered = np.sort(id_hashes) if id_order is None else id_hashes[id_order]
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     if not repeated.size:
         return None
