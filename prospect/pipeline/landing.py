@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from prospect.exceptions import DataReadError
 from prospect.io import file_checksum
 from prospect.io.parts import PART_SUFFIXES, delivery_parts, is_part_name
-from prospect.exceptions import DataReadError
 from prospect.pipeline.exceptions import BatchNotFoundError
 from prospect.pipeline.state import run_session
 from prospect.settings import Settings
