@@ -17,12 +17,12 @@ from pathlib import Path
 import pandas as pd
 
 from prospect.io import file_checksum, read_batch
+from prospect.io.parts import PART_SUFFIXES, is_part_name
 from prospect.spec import DatasetSpec
 from prospect.training.exceptions import TrainingDataError
 
 logger = logging.getLogger(__name__)
 
-BATCH_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 MONTH_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?!\d)")
 
 
@@ -63,9 +63,9 @@ def batch_files(data_dir: Path) -> list[Path]:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise TrainingDataError(f"training folder {data_dir} does not exist.")
-    files = sorted(p for p in data_dir.iterdir() if p.is_file() and p.name.endswith(BATCH_SUFFIXES))
+    files = sorted(p for p in data_dir.iterdir() if p.is_file() and is_part_name(p.name))
     if not files:
-        raise TrainingDataError(f"{data_dir} holds no batch files ({', '.join(BATCH_SUFFIXES)}).")
+        raise TrainingDataError(f"{data_dir} holds no batch files ({', '.join(PART_SUFFIXES)}).")
     return files
 
 

@@ -96,14 +96,18 @@ def test_a_folder_of_parts_with_a_success_marker_is_one_delivery_taken_at_once(
 
 def test_a_folder_still_receiving_parts_is_left_for_the_next_scan(settings, monkeypatch):
     monkeypatch.setattr(landing, "SETTLE_SECONDS", 0.5)
-    folder = _land_folder(settings, "subscribers_2026-10", {"part-0.csv": b"user_id\nU1\n"}, 0.0)
+    nested = "province=gd/part-0.csv"
+    folder = _land_folder(settings, "subscribers_2026-10", {nested: b"user_id\nU1\n"}, 0.0)
     _land_folder(settings, "subscribers_2026-11", {}, 0.0).mkdir(parents=True)  # no part yet
     stop = threading.Event()
 
-    def copy() -> None:  # the job writes one part after another until it is done
+    def copy() -> None:  # the job adds parts and still writes into one inside a sub-folder
         index = 1
         while not stop.is_set():
-            (folder / f"part-{index}.csv").write_bytes(b"user_id\nU2\n")
+            with (folder / nested).open("ab") as part:
+                part.write(f"U{index}\n".encode())
+            if index % 4 == 0:
+                (folder / f"part-{index}.csv").write_bytes(b"user_id\nU2\n")
             index += 1
             time.sleep(0.05)
 
