@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, Select, Text, cast, select
@@ -74,14 +74,17 @@ def column_cells(
 def stream_targets_csv(
     engine: Engine, campaign_id: int, fields: Sequence[str], *, include_control: bool,
     sees_pii: bool, personal: frozenset[str], chunk_rows: int = CHUNK_ROWS,
+    constant: Mapping[str, str] | None = None,
 ) -> Iterator[str]:  # fmt: skip
     """CSV text of a campaign's targets in rank order: the header, then ``chunk_rows`` a chunk.
 
     Opens its own connection, since the response is streamed after the handler has returned.
+    ``constant`` columns (name -> value) follow the fields with one value on every row.
     """
+    extra = dict(constant or {})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(fields)
+    writer.writerow([*fields, *extra])
     yield _drain(buffer)
     stmt = export_query(campaign_id, fields, include_control=include_control)
     n_rows = 0
@@ -90,6 +93,7 @@ def stream_targets_csv(
         for part in result.partitions():
             columns = zip(fields, zip(*part, strict=True), strict=True)
             cells = [column_cells(f, c, sees_pii=sees_pii, personal=personal) for f, c in columns]
+            cells += [[value] * len(part) for value in extra.values()]
             writer.writerows(zip(*cells, strict=True))
             n_rows += len(part)
             yield _drain(buffer)

@@ -18,6 +18,7 @@ RunStatus = Literal[
 ]  # fmt: skip
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 StabilityStatus = Literal["stable", "monitor", "shifted"]
+RiskFilter = Literal["scorecard", "none"]
 
 
 class ProblemDetail(BaseModel):
@@ -53,6 +54,11 @@ class CampaignOut(_FromRow):
     created_at: datetime
     reviewed_by: str | None
     reviewed_at: datetime | None
+    risk_filter: RiskFilter = Field(
+        description="scorecard: selected with the bundle's risk model; none: no risk filter "
+        "was applied (the bundle has no scorecard), see risk_warning"
+    )
+    risk_warning: str | None = Field(description="set when risk_filter is none")
 
 
 class CampaignDetail(CampaignOut):

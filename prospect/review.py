@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from prospect import policy
 from prospect.pipeline.lifecycle import admission
+from prospect.risk_filter import SCORECARD
 from prospect.store import (
     AuditEvent,
     Campaign,
@@ -74,6 +75,8 @@ class CampaignRow:
     created_at: datetime
     reviewed_by: str | None
     reviewed_at: datetime | None
+    risk_filter: str = SCORECARD
+    risk_warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,8 @@ class TargetView:
     msisdn: str | None
     persona: str | None
     p_demand: float
-    pd: float
-    score_points: float
+    pd: float | None  # None on a list without a risk model
+    score_points: float | None
     expected_value: float
     is_control: bool
     drivers: list[str]
@@ -224,6 +227,8 @@ def list_campaigns(session: Session, *, role: str, limit: int = 500) -> list[Cam
             created_at=c.created_at,
             reviewed_by=c.reviewed_by,
             reviewed_at=c.reviewed_at,
+            risk_filter=c.risk_filter,
+            risk_warning=c.risk_warning,
         )  # fmt: skip
         for c in session.scalars(stmt)
     ]

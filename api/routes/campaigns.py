@@ -36,6 +36,7 @@ from prospect.store import Campaign, record_audit
 from prospect.store.audit import CAMPAIGN_ENTITY
 
 logger = logging.getLogger(__name__)
+RISK_WARNING_HEADER = "Prospect-Risk-Warning"
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 _ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
@@ -121,7 +122,11 @@ def export_targets(
     campaign_id: RecordId, session: SessionDep, engine: EngineDep, caller: ViewerDep,
     fields: FieldsQuery = None, include_control: ControlQuery = False,
 ) -> StreamingResponse:  # fmt: skip
-    """The whole target list as CSV, streamed; only approved campaigns can be exported."""
+    """The whole target list as CSV, streamed; only approved campaigns can be exported.
+
+    A list selected without a risk model carries a ``risk_filter`` column (``none`` on every
+    row, so the file says it wherever it goes) and the warning in a ``Prospect-Risk-Warning``
+    header."""
     campaign = visible_campaign(session, campaign_id, caller)
     if not policy.may_export(campaign.status):
         raise Problem(409, f"campaign {campaign_id} is {campaign.status!r}; only an approved "
@@ -135,8 +140,12 @@ def export_targets(
     record_audit(session, caller.actor, "campaign.exported", CAMPAIGN_ENTITY, campaign_id, detail)
     session.commit()  # the export is on record before the first byte leaves
     logger.info("key %s exports campaign %s", caller.prefix, campaign_id)
+    constant = {} if campaign.risk_warning is None else {"risk_filter": campaign.risk_filter}
     body = stream_targets_csv(engine, campaign_id, columns, include_control=include_control,
-                              sees_pii=caller.sees_pii, personal=personal)  # fmt: skip
+                              sees_pii=caller.sees_pii, personal=personal,
+                              constant=constant)  # fmt: skip
     name = f"campaign-{campaign_id}-{campaign.month}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if campaign.risk_warning is not None:  # the file carries a risk_filter column too
+        headers[RISK_WARNING_HEADER] = campaign.risk_warning
     return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)

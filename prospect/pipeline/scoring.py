@@ -34,6 +34,11 @@ class Scorer(Protocol):
     version: str
     stability_profile: StabilityProfile | None
 
+    @property
+    def risk_filter(self) -> str:
+        """``"scorecard"``, or ``"none"`` for a bundle without a risk model."""
+        ...
+
     def score(self, df: pd.DataFrame) -> pd.DataFrame: ...
 
 

@@ -237,9 +237,11 @@ def _shortlist(scored: pd.DataFrame, plan: RunPlan, settings: Settings, out: Pat
     config = plan.campaign_config
     suppressed, contacts = inputs.load_contact_rules(settings, plan.run_id)
     eligibility = _spec(plan, settings).eligibility.rules
-    rules = {"suppressed": suppressed, "contacts": contacts, "as_of": plan.as_of}
+    risk_filter = load_scorer(settings, plan.model_version).risk_filter
+    rules = {"suppressed": suppressed, "contacts": contacts, "as_of": plan.as_of,
+             "risk_filter": risk_filter}  # fmt: skip
     reasons = exclusion_reasons(
-        scored, config, scored_value(scored, config),
+        scored, config, scored_value(scored, config, risk_filter=risk_filter),
         rules=eligibility, **rules,
     )  # fmt: skip
     short = shortlist(scored, config, rules=eligibility, **rules)
@@ -304,6 +306,7 @@ def _select(plan: RunPlan, settings: Settings) -> CampaignList:
         for i in range(plan.n_partitions)
     ]
     suppressed, contacts = inputs.load_contact_rules(settings, plan.run_id)
+    scorer = load_scorer(settings, plan.model_version)
     campaign = build_campaign(
         shortlists.read_shortlists(paths),
         plan.campaign_config,
@@ -312,12 +315,12 @@ def _select(plan: RunPlan, settings: Settings) -> CampaignList:
         suppressed=suppressed,
         contacts=contacts,
         as_of=plan.as_of,
+        risk_filter=scorer.risk_filter,
     )
     targets = shortlists.with_explanations(campaign.targets, paths)
     campaign = inputs.with_partition_counts(dataclasses.replace(campaign, targets=targets), counts)
-    profile = load_scorer(settings, plan.model_version).stability_profile
     parts = [c.get("stability") for c in counts]
-    return stability.with_stability(campaign, settings, plan, profile, parts)
+    return stability.with_stability(campaign, settings, plan, scorer.stability_profile, parts)
 
 
 def publish_step(run_id: str, settings: Settings) -> int:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from prospect.risk_filter import SCORECARD, filters_by_risk
 from prospect.store.audit import CAMPAIGN_ENTITY, record_audit
 from prospect.store.bulk import bulk_insert
 from prospect.store.models import Campaign, Target
@@ -26,6 +27,7 @@ REQUIRED_TARGET_COLUMNS = (
 OPTIONAL_TARGET_COLUMNS = ("msisdn", "persona", "why")
 CAMPAIGN_FIELDS = frozenset({"month", "name", "config", "summary", "model_version"})
 _FLOATS = ("p_demand", "pd", "score_points", "expected_value")
+RISK_TARGET_COLUMNS = ("pd", "score_points")  # unknown (NULL) on lists without a risk model
 TARGETS_TABLE = cast(Table, Target.__table__)
 TARGET_KEYS = ("campaign_id", *REQUIRED_TARGET_COLUMNS, *OPTIONAL_TARGET_COLUMNS)
 
@@ -51,16 +53,18 @@ def save_campaign(
         ``month``, ``name``, ``model_version`` and optionally ``config`` and ``summary``.
     targets_df : DataFrame
         One row per target with :data:`REQUIRED_TARGET_COLUMNS` (no missing values; ``rank``
-        unique within the campaign) and optionally ``msisdn``, ``persona`` and ``why`` (a dict;
-        when absent it is built from ``drivers`` and ``reasons`` columns). Other columns are
-        ignored.
+        unique within the campaign; a list whose summary says ``risk_filter: none`` has no PD
+        or points at all, stored as NULL) and optionally ``msisdn``, ``persona`` and ``why``
+        (a dict; when absent it is built from ``drivers`` and ``reasons`` columns). Other
+        columns are ignored.
     """
     existing = session.scalar(select(Campaign).where(Campaign.run_id == run_id))
     if existing is not None:
         logger.info("campaign for run %s exists (id %s); nothing written", run_id, existing.id)
         return existing
     _check_fields(campaign_fields)
-    _check_targets(targets_df)
+    summary = campaign_fields.get("summary") or {}
+    _check_targets(targets_df, filters_by_risk(summary.get("risk_filter", SCORECARD)))
     is_control = targets_df["is_control"].astype(bool)
     campaign = Campaign(
         run_id=run_id,
@@ -89,11 +93,18 @@ def _check_fields(fields: Mapping[str, Any]) -> None:
         )
 
 
-def _check_targets(df: pd.DataFrame) -> None:
+def _check_targets(df: pd.DataFrame, risk: bool) -> None:
+    """Every required value present; without a risk model (``risk`` False) no PD or points."""
     missing = [c for c in REQUIRED_TARGET_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"targets_df is missing column(s) {missing}; got {list(df.columns)}.")
     for col in REQUIRED_TARGET_COLUMNS:
+        if not risk and col in RISK_TARGET_COLUMNS:
+            n_known = int(df[col].notna().sum())
+            if n_known:
+                raise ValueError(f"targets_df column {col!r} has {n_known} value(s) on a list "
+                                 "without a risk model (risk_filter none).")  # fmt: skip
+            continue
         n_missing = int(df[col].isna().sum())
         if n_missing:
             raise ValueError(f"targets_df column {col!r} has {n_missing} missing value(s).")
@@ -108,11 +119,17 @@ def _target_rows(df: pd.DataFrame, campaign_id: int, size: int) -> Iterator[list
             [campaign_id] * len(part),
             part["user_id"].astype(str).tolist(),
             part["rank"].astype("int64").tolist(),
-            *(part[c].astype("float64").tolist() for c in _FLOATS),
+            *(_floats(part[c]) for c in _FLOATS),
             part["is_control"].astype(bool).tolist(),
             *(_optional(part, c) for c in OPTIONAL_TARGET_COLUMNS),
         ]
         yield list(zip(*columns, strict=True))
+
+
+def _floats(values: pd.Series) -> list[float | None]:
+    """Plain floats, None for a missing one (PostgreSQL would keep a NaN as the number NaN)."""
+    out: list[float | None] = values.astype("float64").tolist()
+    return [None if v != v else v for v in out]
 
 
 def _optional(part: pd.DataFrame, column: str) -> list[Any]:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from prospect.risk_filter import SCORECARD, risk_section
 from prospect.store.types import UTCDateTime, utcnow
 
 RUN_STATUSES = (
@@ -126,6 +127,16 @@ class Campaign(Base):
     reviewed_at: Mapped[datetime | None]
     review_comment: Mapped[str | None] = mapped_column(Text)
 
+    @property
+    def risk_filter(self) -> str:
+        """``"scorecard"``, or ``"none"`` for a list selected without a risk model."""
+        return str((self.summary or {}).get("risk_filter", SCORECARD))
+
+    @property
+    def risk_warning(self) -> str | None:
+        """What a person must read before contacting a list without a risk filter."""
+        return risk_section(self.risk_filter)["risk_warning"]
+
 
 class Target(Base):
     """One subscriber on a campaign list; ``rank`` is unique per campaign (the paging cursor)."""
@@ -143,8 +154,8 @@ class Target(Base):
     rank: Mapped[int] = mapped_column(Integer)
     persona: Mapped[str | None] = mapped_column(String(64))
     p_demand: Mapped[float] = mapped_column(Float)
-    pd: Mapped[float] = mapped_column(Float)
-    score_points: Mapped[float] = mapped_column(Float)
+    pd: Mapped[float | None] = mapped_column(Float)  # None: the bundle had no risk model
+    score_points: Mapped[float | None] = mapped_column(Float)
     expected_value: Mapped[float] = mapped_column(Float)
     is_control: Mapped[bool] = mapped_column(Boolean, default=False)
     why: Mapped[dict[str, Any] | None] = mapped_column(JSON)

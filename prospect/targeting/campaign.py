@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from prospect.risk_filter import SCORECARD, filters_by_risk
 from prospect.spec import EligibilityRule
 from prospect.targeting.candidates import survivor_mask
 from prospect.targeting.config import CampaignConfig
@@ -91,13 +92,15 @@ class _Pools:
 
 
 def _candidate_frame(
-    scored: pd.DataFrame, rows: np.ndarray, value: np.ndarray, config: CampaignConfig
-) -> pd.DataFrame:
+    scored: pd.DataFrame, rows: np.ndarray, value: np.ndarray, config: CampaignConfig,
+    risk_filter: str,
+) -> pd.DataFrame:  # fmt: skip
     pool = scored.loc[rows].copy()
     pool["user_id"] = pool["user_id"].astype(str)
     pool["persona_name"] = pool["persona_name"].astype(str)
     pool["expected_value"] = value[rows]
-    pool["ceiling_weight"] = ceiling_weight(pool["p_demand"], pool["pd"], config)
+    pd_ = pool["pd"] if filters_by_risk(risk_filter) else None
+    pool["ceiling_weight"] = ceiling_weight(pool["p_demand"], pd_, config)
     return pool
 
 
@@ -108,20 +111,22 @@ def _pool(
     suppressed: Collection[str],
     contacts: pd.DataFrame | None,
     as_of: date,
+    risk_filter: str,
 ) -> _Pools:
     """Eligible positive-value rows with their EV and ceiling weight; reason per row."""
     _check_scored(scored, rules)
     basis = value_basis(scored)
-    ev = scored_value(scored, config, basis)
+    ev = scored_value(scored, config, basis, risk_filter)
     reason = exclusion_reasons(
-        scored, config, ev, rules=rules, suppressed=suppressed, contacts=contacts, as_of=as_of
-    )
-    main = _candidate_frame(scored, reason.isna().to_numpy(), ev, config)
+        scored, config, ev, rules=rules, suppressed=suppressed, contacts=contacts, as_of=as_of,
+        risk_filter=risk_filter,
+    )  # fmt: skip
+    main = _candidate_frame(scored, reason.isna().to_numpy(), ev, config, risk_filter)
     compare = None
     if basis == UPLIFT:
-        by_propensity = scored_value(scored, config, PROPENSITY)
+        by_propensity = scored_value(scored, config, PROPENSITY, risk_filter)
         allowed = (reason.isna() | (reason == NON_POSITIVE)).to_numpy() & (by_propensity > 0)
-        compare = _candidate_frame(scored, allowed, by_propensity, config)
+        compare = _candidate_frame(scored, allowed, by_propensity, config, risk_filter)
     return _Pools(main, compare, reason, basis)
 
 
@@ -133,13 +138,14 @@ def shortlist(
     suppressed: Collection[str] = frozenset(),
     contacts: pd.DataFrame | None = None,
     as_of: date,
+    risk_filter: str = SCORECARD,
 ) -> pd.DataFrame:
     """The rows of one partition that can be in the global optimum (original columns).
 
     Exclusion counts are not carried over; sum :func:`count_exclusions` over the partitions
     when a summary needs them.
     """
-    pools = _pool(scored_partition, config, rules, suppressed, contacts, as_of)
+    pools = _pool(scored_partition, config, rules, suppressed, contacts, as_of, risk_filter)
     keep = pools.main.index[survivor_mask(pools.main, config)]
     if pools.compare is not None:
         keep = keep.union(pools.compare.index[survivor_mask(pools.compare, config)])
@@ -164,9 +170,11 @@ def count_exclusions(
     suppressed: Collection[str] = frozenset(),
     contacts: pd.DataFrame | None = None,
     as_of: date,
+    risk_filter: str = SCORECARD,
 ) -> dict[str, int]:
     """Exclusions by reason for one frame or partition (additive across partitions)."""
-    return count_reasons(_pool(scored, config, rules, suppressed, contacts, as_of).reason, rules)
+    pools = _pool(scored, config, rules, suppressed, contacts, as_of, risk_filter)
+    return count_reasons(pools.reason, rules)
 
 
 def _ranked(chosen: pd.DataFrame, campaign_key: str, n_control: int) -> pd.DataFrame:
@@ -220,6 +228,7 @@ def build_campaign(
     suppressed: Collection[str] = frozenset(),
     contacts: pd.DataFrame | None = None,
     as_of: date,
+    risk_filter: str = SCORECARD,
 ) -> CampaignList:
     """Select the expected-value-optimal list under budget, risk ceilings and quotas, with its
     control group on top of the budget's contacts.
@@ -245,13 +254,17 @@ def build_campaign(
         Contact history (user_id, contacted_at) for the contact policy.
     as_of : date
         Reference date of the contact policy.
+    risk_filter : str
+        ``"scorecard"``, or ``"none"`` for scores without a risk model: no PD ceiling, no
+        portfolio ceiling, no loss term in the value, and the summary carries the warning of
+        :mod:`prospect.risk_filter`.
 
     Raises
     ------
     InfeasibleCampaign
         No list meets the constraints; the error names the one to relax.
     """
-    pools = _pool(scored, config, rules, suppressed, contacts, as_of)
+    pools = _pool(scored, config, rules, suppressed, contacts, as_of, risk_filter)
     pool = pools.main
     cands = pool.loc[survivor_mask(pool, config)].sort_values("user_id", kind="mergesort")
     logger.info("%d eligible, %d candidates after exact reduction", len(pool), len(cands))
@@ -266,6 +279,6 @@ def build_campaign(
     exclusions = count_reasons(pools.reason, rules)
     summary = campaign_summary(
         targets, config, exclusions=exclusions, n_scored=len(scored), n_eligible=len(pool),
-        campaign_key=campaign_key, as_of=as_of, selection=selection,
+        campaign_key=campaign_key, as_of=as_of, selection=selection, risk_filter=risk_filter,
     )  # fmt: skip
     return CampaignList(targets=targets, summary=summary, exclusions=exclusions)

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from prospect.risk_filter import SCORECARD, filters_by_risk
 from prospect.spec import RULE_PARAMETERS, EligibilityRule
 from prospect.targeting.config import CampaignConfig
 
@@ -61,10 +62,13 @@ def exclusion_reasons(
     suppressed: Collection[str],
     contacts: pd.DataFrame | None,
     as_of: date,
+    risk_filter: str = SCORECARD,
 ) -> pd.Series:
     """First failing reason per row (``None`` when eligible), aligned with ``scored``.
 
     ``rules`` are the spec's eligibility rules, checked in order before the policy reasons.
+    ``risk_filter="none"`` (a bundle without a risk model): no row is judged by its PD, so
+    ``unscored`` means no demand score and ``pd_above_ceiling`` never applies.
     """
     clashes = [rule.name for rule in rules if rule.name in REASONS]
     if clashes:
@@ -74,14 +78,15 @@ def exclusion_reasons(
     users = scored["user_id"]
     opt_out = scored[OPT_OUT_COLUMN] if OPT_OUT_COLUMN in scored.columns else users
     pd_ceiling = config.risk.max_pd if config.risk.max_pd is not None else np.inf
+    risk = filters_by_risk(risk_filter)  # without a risk model no PD judges a row
     params = {name: getattr(config, name) for name in RULE_PARAMETERS}
     checks = {rule.name: ~rule.expression.mask(scored, params) for rule in rules}
     checks |= {
         "suppressed": opt_out.astype(str).isin(frozenset(map(str, suppressed))),
         "contacted_recently": users.isin(recent),
         "contact_cap": users.map(counts).fillna(0).to_numpy() >= policy.max_contacts,
-        "unscored": scored["p_demand"].isna() | scored["pd"].isna(),
-        "pd_above_ceiling": ~(scored["pd"] <= pd_ceiling),
+        "unscored": scored["p_demand"].isna() | (scored["pd"].isna() & risk),
+        "pd_above_ceiling": ~(scored["pd"] <= pd_ceiling) & risk,
         "non_positive_value": ~(expected_value > 0),
     }
     reason = pd.Series(None, index=scored.index, dtype=object)

@@ -27,6 +27,7 @@ import pandas as pd
 from jinja2 import Environment, select_autoescape
 
 from prospect.control_power import detectable_uplift
+from prospect.risk_filter import SCORECARD, filters_by_risk, risk_section
 from prospect.targeting.charts import distribution_png
 from prospect.targeting.config import CampaignConfig
 
@@ -46,6 +47,7 @@ BASIS_NOTES = {
 
 def _histogram(values: pd.Series, value_range: tuple[float, float] | None) -> dict[str, list]:
     data = values.to_numpy(dtype=float)
+    data = data[np.isfinite(data)]  # no PD without a risk model
     if value_range is None:
         value_range = (float(data.min()), float(data.max())) if len(data) else (0.0, 1.0)
     if value_range[0] == value_range[1]:
@@ -140,11 +142,17 @@ def campaign_summary(
     campaign_key: str,
     as_of: date,
     selection: dict[str, Any] | None = None,
+    risk_filter: str = SCORECARD,
 ) -> dict[str, Any]:
-    """JSON-serialisable summary of a selected list (``selection``: :func:`selection_section`)."""
+    """JSON-serialisable summary of a selected list (``selection``: :func:`selection_section`).
+
+    Without a risk model (``risk_filter="none"``) the expected defaults are unknown (None) and
+    the summary carries the no-risk-filter warning."""
     contacted = targets.loc[~targets["is_control"]]
     responses = float(contacted["p_demand"].sum())
-    defaults = float((contacted["p_demand"] * contacted["pd"]).sum())
+    risk = risk_section(risk_filter)
+    defaults = float((contacted["p_demand"] * contacted["pd"]).sum()) if filters_by_risk(
+        risk_filter) else None  # fmt: skip
     return {
         "campaign_key": campaign_key,
         "config_name": config.name,
@@ -160,8 +168,11 @@ def campaign_summary(
         "n_control": int(targets["is_control"].sum()),
         "persona_mix": _persona_mix(targets),
         "expected_responses": round(responses, 6),
-        "expected_defaults": round(defaults, 6),
-        "expected_default_rate": round(defaults / responses, 6) if responses else None,
+        **risk,
+        "expected_defaults": None if defaults is None else round(defaults, 6),
+        "expected_default_rate": round(defaults / responses, 6)
+        if responses and defaults is not None
+        else None,
         "expected_value": round(float(contacted["expected_value"].sum()), 6),
         "contact_cost": round(len(contacted) * config.contact_cost, 6),
         "distributions": {col: _histogram(targets[col], rng) for col, rng in DISTRIBUTIONS.items()},
@@ -176,6 +187,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;tex
 th:first-child,td:first-child{text-align:left}</style></head><body>
 <h1>Campaign {{ s.campaign_key }}</h1>
 <p>{{ s.config_name }} &middot; channel {{ s.channel }} &middot; as of {{ s.as_of }}</p>
+{% if s.risk_warning %}<p class="risk-warning"><strong>{{ s.risk_warning }}</strong></p>{% endif %}
 <h2>Yield and risk</h2><table>
 {% for k in ["n_scored", "n_excluded", "n_eligible", "n_selected", "n_contacted", "n_control",
   "expected_responses", "expected_defaults", "expected_default_rate", "expected_value",

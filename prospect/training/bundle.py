@@ -14,6 +14,7 @@ import pandas as pd
 
 from prospect.model import PropensityModel
 from prospect.model.uplift import UpliftModel
+from prospect.risk_filter import risk_filter_of
 from prospect.riskmodel import reason_labels
 from prospect.spec import DatasetSpec
 from prospect.training.scoring import demand_and_drivers, gc_paused
@@ -34,16 +35,23 @@ class ModelBundle:
         features), which each run's stability report compares with; None in older bundles.
     uplift : the uplift model learnt from campaign history; None when there was none (selection
         then ranks by propensity; the manifest's ``uplift`` section says why).
+    scorecard : None when the training table had no risk label: rows then score no PD, points,
+        grade or reasons, and lists are built without a risk filter (:attr:`risk_filter`).
     """
 
     version: str
     spec: DatasetSpec
     segmenter: PersonaSegmenter
     propensity: PropensityModel
-    scorecard: Scorecard
+    scorecard: Scorecard | None
     manifest: dict[str, Any] = field(default_factory=dict)
     stability_profile: StabilityProfile | None = None
     uplift: UpliftModel | None = None
+
+    @property
+    def risk_filter(self) -> str:
+        """``"scorecard"``, or ``"none"`` for a bundle without a risk model."""
+        return risk_filter_of(self.scorecard)
 
     def assign_personas(self, df: pd.DataFrame) -> pd.DataFrame:
         """Id, ``persona`` (int id) and ``persona_name`` of every row, indexed like ``df``."""
@@ -66,7 +74,8 @@ class ModelBundle:
             ``grade`` (A best), ``reasons`` (list of str, what cost points) and
             ``points_<dimension>`` sub-scores with ``points_base`` (they sum to the score);
             with an uplift model also ``uplift``, the change in the chance of taking a card
-            if contacted (in [-1, 1]).
+            if contacted (in [-1, 1]). Without a scorecard ``pd``, ``score_points`` and
+            ``grade`` are missing and ``reasons`` empty on every row.
         """
         out = self.assign_personas(df)
         out["p_demand"], out["drivers"] = demand_and_drivers(self.propensity, df, n_drivers)
@@ -76,6 +85,10 @@ class ModelBundle:
 
     def _risk(self, df: pd.DataFrame, n_reasons: int) -> pd.DataFrame:
         """The scorecard's own scoring path (``Scorecard.assess``), worded from the spec."""
+        if self.scorecard is None:
+            unknown = {"pd": np.nan, "score_points": np.nan, "grade": None}
+            return pd.DataFrame({**unknown, "reasons": [[] for _ in range(len(df))]},
+                                index=df.index)  # fmt: skip
         with gc_paused():
             return self.scorecard.assess(df, n_reasons=n_reasons,
                                          labels=reason_labels(self.spec))  # fmt: skip

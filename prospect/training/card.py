@@ -36,19 +36,37 @@ CALIBRATION_PNG = "calibration.png"
 @dataclass(frozen=True)
 class CardModels:
     """The models a card measures: the bundle's propensity model and scorecard, and the
-    challenger, which is fitted only to be reported beside the scorecard (never bundled)."""
+    challenger, which is fitted only to be reported beside the scorecard (never bundled).
+    Without a risk label there is neither (both None) and the card's risk figures are empty."""
 
     propensity: PropensityModel
-    scorecard: Scorecard
-    challenger: Challenger
+    scorecard: Scorecard | None
+    challenger: Challenger | None
+
+    def pd_models(self) -> dict[str, Scorecard | Challenger]:
+        """The PD models present, by the name the card reports them under."""
+        named = {"scorecard": self.scorecard, "challenger": self.challenger}
+        return {name: model for name, model in named.items() if model is not None}
+
+    def pd_metrics(self, rows: pd.DataFrame, label: str) -> dict[str, dict[str, Any]]:
+        """:func:`~prospect.training.evaluate.pd_metrics` of the scorecard and the challenger,
+        empty figures for a model the bundle has not."""
+        models = self.pd_models()
+        return {
+            name: ev.pd_metrics(models[name], rows, label)
+            if name in models
+            else dict.fromkeys(ev.RISK_KEYS)
+            for name in ("scorecard", "challenger")
+        }
 
 
 def fit_card_models(train: pd.DataFrame, spec: DatasetSpec, config: TrainingConfig) -> CardModels:
     """Propensity model, scorecard and challenger refitted on one fold's training months."""
+    risk = config.has_risk_label
     return CardModels(
         fit_propensity(train, spec, config),
-        fit_scorecard(train, spec, config),
-        fit_challenger(train, spec, config),
+        fit_scorecard(train, spec, config) if risk else None,
+        fit_challenger(train, spec, config) if risk else None,
     )
 
 
@@ -83,8 +101,7 @@ def time_folds(
         folds.append({
             "fold": i, "train_months": train_months, "test_month": test_month,
             "propensity": ev.propensity_metrics(fold.propensity, test, config.demand_label),
-            "scorecard": ev.pd_metrics(fold.scorecard, test, config.risk_label),
-            "challenger": ev.pd_metrics(fold.challenger, test, config.risk_label),
+            **fold.pd_metrics(test, config.risk_label),
         })  # fmt: skip
     return folds
 
@@ -98,7 +115,7 @@ def test_month_card(
     p_demand = models.propensity.predict_proba(test)[:, 1]
     pds = {
         name: model.predict_proba(test[spec.feature_columns])[:, 1]
-        for name, model in (("scorecard", models.scorecard), ("challenger", models.challenger))
+        for name, model in models.pd_models().items()
     }
     known = test[config.demand_label].notna().to_numpy()
     y = test[config.demand_label].to_numpy()[known]
@@ -107,8 +124,7 @@ def test_month_card(
     return {
         "metrics": {
             "propensity": metrics.summary(y, p_demand[known]),
-            "scorecard": ev.pd_metrics(models.scorecard, test, config.risk_label),
-            "challenger": ev.pd_metrics(models.challenger, test, config.risk_label),
+            **models.pd_metrics(test, config.risk_label),
             "oracle": ev.oracle_comparison(data_dir, test, spec, config, p_demand, pds),
         },
         "lift_gain": lift_gain,
@@ -119,9 +135,13 @@ def test_month_card(
         },
         "top_features": {
             "propensity": ev.top_propensity_features(models.propensity, test, config.seed),
-            "scorecard": ev.top_scorecard_features(models.scorecard),
+            "scorecard": []
+            if models.scorecard is None
+            else ev.top_scorecard_features(models.scorecard),
         },
-        "scorecard": scorecard_section(models.scorecard, test, spec, chart_dir),
+        "scorecard": None
+        if models.scorecard is None
+        else scorecard_section(models.scorecard, test, spec, chart_dir),
     }
 
 
@@ -153,12 +173,16 @@ def scorecard_section(
 def data_section(data: TrainingData, spec: DatasetSpec, config: TrainingConfig) -> dict:
     """What the models were fitted and tested on: files, checksums, months and label counts."""
     month_col = str(spec.month_column)
+    risk = (
+        {"risk_labelled": (config.risk_label, "count"), "default_rate": (config.risk_label, "mean")}
+        if config.has_risk_label
+        else {}
+    )
     counts = data.frame.groupby(month_col).agg(
         rows=(spec.id_column, "size"),
         demand_labelled=(config.demand_label, "count"),
         demand_rate=(config.demand_label, "mean"),
-        risk_labelled=(config.risk_label, "count"),
-        default_rate=(config.risk_label, "mean"),
+        **risk,
     )
     return {
         "files": data.files, "checksum": data.checksum, "train_months": data.train_months,

@@ -25,7 +25,9 @@ class TrainingConfig:
     segment_sample : rows the persona segmenter is fitted on.
     n_personas : fixed number of personas; ``None`` lets the segmenter choose k in ``k_range``.
     demand_label, risk_label : label columns of the propensity model and of the scorecard;
-        empty (the default) takes them from the spec's ``labels:`` (:meth:`resolved`).
+        empty (the default) takes them from the spec's ``labels:`` (:meth:`resolved`). A table
+        without a risk label trains no scorecard: its bundle has no risk model
+        (:attr:`has_risk_label`), and its lists are selected without a risk filter.
     strategy, calibration, calibration_cv, xgb_params : passed to the propensity model
         (``calibration="auto"``: none, sigmoid or isotonic, whichever wins on held-out rows). The
         defaults (2 calibration folds, 150 trees) keep training the demo size (20k users x 6
@@ -56,16 +58,21 @@ class TrainingConfig:
             risk_label=self.risk_label or spec.labels.risk or "",
         )
 
+    @property
+    def has_risk_label(self) -> bool:
+        """Whether a scorecard (and its challenger) is fitted and measured on this table."""
+        return bool(self.risk_label)
+
     def check(self, spec: DatasetSpec) -> None:
         """Refuse parameters the spec or the estimators cannot honour, naming the parameter."""
-        for name, entry in (("demand_label", "demand"), ("risk_label", "risk")):
+        if not self.demand_label:
+            raise ValueError(
+                f"spec {spec.name!r} names no demand label: add "
+                f"`labels: {{demand: <column>}}` naming one of {spec.label_columns}."
+            )
+        for name in ("demand_label", "risk_label"):
             label = getattr(self, name)
-            if not label:
-                raise ValueError(
-                    f"spec {spec.name!r} names no {entry} label: add "
-                    f"`labels: {{{entry}: <column>}}` naming one of {spec.label_columns}."
-                )
-            if label not in spec.label_columns:
+            if label and label not in spec.label_columns:
                 raise ValueError(f"{name} must be one of {spec.label_columns}; got {label!r}.")
         if isinstance(self.n_folds, bool) or not isinstance(self.n_folds, int) or self.n_folds < 1:
             raise ValueError(f"n_folds must be an int >= 1; got {self.n_folds!r}.")

@@ -88,7 +88,9 @@ def by_month(
         rows.append({
             "month": month, "role": "test" if month == test else "train", "rows": len(part),
             "propensity": propensity_metrics(models.propensity, part, config.demand_label),
-            "scorecard": pd_metrics(models.scorecard, part, config.risk_label),
+            "scorecard": dict.fromkeys(RISK_KEYS)
+            if models.scorecard is None or not config.has_risk_label
+            else pd_metrics(models.scorecard, part, config.risk_label),
         })  # fmt: skip
     return rows
 
@@ -113,14 +115,17 @@ def oracle_comparison(
     y = test[config.demand_label].to_numpy()[demand]
     model_pr = metrics.summary(y, p_demand[demand])["pr_auc"]
     oracle_pr = metrics.summary(y, truth["p_took_card"].to_numpy()[demand])["pr_auc"]
-    risk = test[config.risk_label].notna().to_numpy() & truth["p_default"].notna().to_numpy()
-    yr = test[config.risk_label].to_numpy()[risk]
-    oracle_pd = truth["p_default"].to_numpy()[risk]
+    against = {}
+    if pds:  # the PD models, measured where the test month has a default label
+        risk = test[config.risk_label].notna().to_numpy() & truth["p_default"].notna().to_numpy()
+        yr = test[config.risk_label].to_numpy()[risk]
+        oracle_pd = truth["p_default"].to_numpy()[risk]
+        against = {name: _against_oracle(yr, pd_[risk], oracle_pd) for name, pd_ in pds.items()}
     return {
         "month": month, "file": path.name,
         "propensity": {"pr_auc": model_pr, "oracle_pr_auc": oracle_pr,
                        "ratio": model_pr / oracle_pr if oracle_pr else None},
-        **{name: _against_oracle(yr, pd_[risk], oracle_pd) for name, pd_ in pds.items()},
+        **against,
     }  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from prospect import modelcard
+from prospect.risk_filter import NO_RISK_MODEL, risk_filter_of, risk_section
 from prospect.riskmodel import labelled, stability_profile
 from prospect.settings import Settings, get_settings
 from prospect.spec import DatasetSpec, load_spec
@@ -153,7 +154,9 @@ def _fit(
     data: TrainingData, spec: DatasetSpec, config: TrainingConfig, version: str,
     step: Callable[[str], None], previous_segmenter: Any | None = None,
     data_dir: Path | None = None,
-) -> tuple[ModelBundle, Challenger, dict[str, Any]]:  # fmt: skip
+) -> tuple[ModelBundle, Challenger | None, dict[str, Any]]:  # fmt: skip
+    """The bundle's models and the challenger; a table without a risk label gets no scorecard,
+    no challenger and no reject inference (the model card says so)."""
     train_rows = data.train(str(spec.month_column))
     step("personas")
     segmenter = fit_segmenter(train_rows, spec, config)
@@ -162,21 +165,24 @@ def _fit(
         logger.info("personas matched to the promoted bundle's; new: %s", segmenter.new_personas_)
     step("propensity")
     propensity = fit_propensity(train_rows, spec, config)
+    bundle = ModelBundle(version, spec, segmenter, propensity, None)
+    if not config.has_risk_label:  # no scorecard: the bundle's lists carry a risk warning
+        logger.warning("spec %r names no risk label: the bundle has no risk model", spec.name)
+        return bundle, None, {"available": False, "reason": NO_RISK_MODEL}
     step("scorecard")
     scorecard = fit_scorecard(train_rows, spec, config)
     step("reject inference")
     rejects, chosen = reject_inference.compare(train_rows, data.test(str(spec.month_column)),
                                                spec, config, data_dir or Path("."))  # fmt: skip
-    scorecard = chosen if chosen is not None else scorecard
-    profile = stability_profile(scorecard, labelled(train_rows, spec, config.risk_label)[0], spec)
+    bundle.scorecard = chosen if chosen is not None else scorecard
+    reference = labelled(train_rows, spec, config.risk_label)[0]
+    bundle.stability_profile = stability_profile(bundle.scorecard, reference, spec)
     step("challenger")
-    challenger = fit_challenger(train_rows, spec, config)
-    bundle = ModelBundle(version, spec, segmenter, propensity, scorecard, stability_profile=profile)
-    return bundle, challenger, rejects
+    return bundle, fit_challenger(train_rows, spec, config), rejects
 
 
 def _write(
-    bundle: ModelBundle, challenger: Challenger, data: TrainingData, config: TrainingConfig,
+    bundle: ModelBundle, challenger: Challenger | None, data: TrainingData, config: TrainingConfig,
     text: str, data_dir: Path, directory: Path, step: StepClock, rejects: dict[str, Any],
     uplift: tuple[Any, dict[str, Any]],
 ) -> None:  # fmt: skip
@@ -207,7 +213,7 @@ def _write(
 
 
 def _card(
-    bundle: ModelBundle, challenger: Challenger, data: TrainingData, config: TrainingConfig,
+    bundle: ModelBundle, challenger: Challenger | None, data: TrainingData, config: TrainingConfig,
     data_dir: Path, work: Path, step: StepClock,
 ) -> dict[str, Any]:  # fmt: skip
     spec = bundle.spec
@@ -224,7 +230,10 @@ def _card(
         "calibration_choice": bundle.propensity.calibration_report_,
         "data": cards.data_section(data, spec, config),
         **test_month,
-        "credit_risk": credit_risk_section(
+        "risk_model": risk_section(risk_filter_of(bundle.scorecard)),
+        "credit_risk": None
+        if bundle.scorecard is None or challenger is None
+        else credit_risk_section(
             challenger, bundle.scorecard, test_month["metrics"], folds, data.test_month
         ),
         "folds": folds,

@@ -83,9 +83,11 @@ def test_label_roles_name_label_columns_and_training_takes_them_from_the_spec(tm
     assert TrainingConfig(demand_label="bad").resolved(spec).demand_label == "bad"
     with pytest.raises(SpecError, match=r"labels.demand must be one of the label columns"):
         spec_of(tmp_path, "labels: {demand: age}\n")
-    no_risk = spec_of(tmp_path, "labels: {demand: bought}\n")
-    with pytest.raises(ValueError, match=r"names no risk label: add `labels: \{risk: <column>\}`"):
-        TrainingConfig().resolved(no_risk).check(no_risk)
+    no_risk = TrainingConfig().resolved(spec_of(tmp_path, "labels: {demand: bought}\n"))
+    assert no_risk.risk_label == "" and not no_risk.has_risk_label  # trains with no scorecard
+    no_demand = spec_of(tmp_path, "labels: {risk: bad}\n")
+    with pytest.raises(ValueError, match=r"names no demand label: add `labels: \{demand: <col"):
+        TrainingConfig().resolved(no_demand).check(no_demand)
 
 
 @pytest.mark.parametrize(
@@ -196,6 +198,7 @@ def test_targeting_applies_the_specs_rules_in_order_and_the_opt_out_key(tmp_path
 class _FakeScorer:
     version = "m-test"
     stability_profile = None
+    risk_filter = "scorecard"
 
     def score(self, df: pd.DataFrame) -> pd.DataFrame:
         n = len(df)

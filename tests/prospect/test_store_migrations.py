@@ -32,7 +32,7 @@ def test_upgrade_on_empty_database_creates_every_table_and_is_repeatable(store_u
         assert set(inspect(engine).get_table_names()) == TABLES
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [
-                ("0005",)
+                ("0006",)
             ]
     finally:
         engine.dispose()

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from prospect.exceptions import ConfigError
 from prospect.spec import load_spec
+from prospect.targeting.exceptions import InfeasibleCampaign
 from prospect.targeting import (
     CampaignConfig,
     build_campaign,
@@ -254,3 +255,50 @@ def test_response_report_compares_contacted_with_control(tmp_path):
     assert report["incremental"]["cardholders"] == pytest.approx(20.0)
     assert report["incremental"]["ci_low"] == pytest.approx(-1.68, abs=0.02)
     assert report["incremental"]["ci_high"] == pytest.approx(31.99, abs=0.02)
+
+
+def _without_risk_model(scored: pd.DataFrame) -> pd.DataFrame:
+    """Scores as a bundle without a scorecard gives them: no PD, no points, no reasons."""
+    return scored.assign(pd=np.nan, score_points=np.nan, reasons=[[]] * len(scored))
+
+
+def test_a_list_without_a_risk_model_is_selected_by_demand_alone_and_says_so():
+    from prospect.risk_filter import NO_RISK_WARNING
+
+    scored = _without_risk_model(random_scored(400, seed=11))
+    cfg = config(budget={"contacts": 50})
+    kept = build_campaign(scored, cfg, campaign_key="k", rules=RULES, as_of=AS_OF,
+                          risk_filter="none")  # fmt: skip
+    summary = kept.summary
+    assert summary["risk_filter"] == "none" and summary["risk_warning"] == NO_RISK_WARNING
+    assert summary["exclusions"]["unscored"] == summary["exclusions"]["pd_above_ceiling"] == 0
+    assert summary["expected_defaults"] is None and summary["expected_default_rate"] is None
+    assert len(kept.targets) == 50 and kept.targets["pd"].isna().all()
+    # the value leaves out the loss on default: demand times the gain, less the contact cost
+    assert np.allclose(kept.targets["expected_value"], kept.targets["p_demand"] * 600.0 - 0.5)
+    # the same rows are never contacted as if risk-checked: an unknown PD excludes everyone
+    with pytest.raises(InfeasibleCampaign):
+        build_campaign(scored, cfg, campaign_key="k", rules=RULES, as_of=AS_OF)
+    assert count_exclusions(scored, cfg, rules=RULES, as_of=AS_OF)["unscored"] > 0
+    with pytest.raises(ValueError, match="risk_filter must be"):
+        build_campaign(scored, cfg, campaign_key="k", rules=RULES, as_of=AS_OF, risk_filter="")
+
+
+def test_a_list_with_its_scorecard_carries_no_risk_warning():
+    listed = build_campaign(random_scored(400, seed=12), config(), campaign_key="k",
+                            rules=RULES, as_of=AS_OF)  # fmt: skip
+    assert listed.summary["risk_filter"] == "scorecard" and listed.summary["risk_warning"] is None
+    assert listed.summary["expected_defaults"] > 0
+
+
+def test_shortlists_without_a_risk_model_give_the_same_campaign():
+    scored = _without_risk_model(random_scored(900, seed=13))
+    cfg = config(budget={"contacts": 60})
+    parts = np.array_split(scored, 4)
+    options = {"rules": RULES, "as_of": AS_OF, "risk_filter": "none"}
+    merged = pd.concat([shortlist(part, cfg, **options) for part in parts])
+    assert len(merged) < len(scored)
+    full = build_campaign(scored, cfg, campaign_key="k", **options).targets
+    assert full.to_csv(index=False) == build_campaign(
+        merged, cfg, campaign_key="k", **options
+    ).targets.to_csv(index=False)
