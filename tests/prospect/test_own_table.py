@@ -10,6 +10,7 @@ encoding, 是/否 flags, Chinese categories, sentinels and a derived column
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from dataclasses import dataclass
@@ -129,9 +130,10 @@ def _csrf(html: str) -> str:
     return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
 
-def _review_and_export(settings, campaign_id: int) -> tuple[str, list[dict[str, str]]]:
+def _review_and_export(settings, campaign_id: int) -> tuple[str, list[dict[str, str]], dict]:
     """Approve the draft on the review page as a reviewer; export it as CSV as a viewer.
-    Returns the detail page as the reviewer saw it and the exported rows."""
+    Returns the detail page as the reviewer saw it, the exported rows, and what the API said
+    of the campaign (``campaign``) and of the export (``export_headers``)."""
     from api.main import create_app
 
     key = _reviewer_and_viewer(settings)
@@ -144,13 +146,13 @@ def _review_and_export(settings, campaign_id: int) -> tuple[str, list[dict[str, 
         form = {"decision": "approved", "comment": "own table", "csrf_token": _csrf(page)}
         url = f"/review/campaigns/{campaign_id}/decision"
         assert client.post(url, data=form, follow_redirects=False).status_code == 303
-        export = client.get(
-            f"/api/v1/campaigns/{campaign_id}/targets.csv",
-            headers={"Authorization": f"Bearer {key}"},
-        )
+        viewer = {"Authorization": f"Bearer {key}"}
+        export = client.get(f"/api/v1/campaigns/{campaign_id}/targets.csv", headers=viewer)
+        campaign = client.get(f"/api/v1/campaigns/{campaign_id}", headers=viewer).json()
     app.state.engine.dispose()
     assert export.status_code == 200, export.text
-    return page, list(csv.DictReader(io.StringIO(export.text)))
+    api = {"campaign": campaign, "export_headers": dict(export.headers)}
+    return page, list(csv.DictReader(io.StringIO(export.text))), api
 
 
 def _from_csv_to_approved_list(table: OwnTable, settings) -> dict:
@@ -168,11 +170,11 @@ def _from_csv_to_approved_list(table: OwnTable, settings) -> dict:
         [campaign] = session.query(Campaign).all()
         campaign_id, summary = int(campaign.id), dict(campaign.summary)
     engine.dispose()
-    page, rows = _review_and_export(settings, campaign_id)
+    page, rows, api = _review_and_export(settings, campaign_id)
     [bundle] = (settings.artifacts_dir / "models").iterdir()
     personas = json.loads((bundle / "personas.json").read_text(encoding="utf-8"))
     return {"trained": trained, "ran": ran, "summary": summary, "page": page, "rows": rows,
-            "personas": {r["name"] for r in personas}}  # fmt: skip
+            "personas": {r["name"] for r in personas}, "bundle": bundle, **api}  # fmt: skip
 
 
 def _check_the_list(got: dict, spec_path: Path, batch: pd.DataFrame, id_header: str) -> None:
@@ -219,3 +221,50 @@ def test_the_bank_marketing_table_goes_from_csv_to_an_approved_list(bank_table, 
     listed = batch[batch["row_id"].isin({r["user_id"] for r in got["rows"]})]
     assert (listed["loan"] == "no").all() and (listed["age"].astype(int) >= 18).all()
     assert got["summary"]["exclusions"]["has_personal_loan"] > 0
+
+
+def _demand_only(table: OwnTable, folder: Path) -> OwnTable:
+    """The same table and months under a spec that names no risk label (the column is gone)."""
+    import yaml
+
+    spec = yaml.safe_load(table.spec.read_text(encoding="utf-8"))
+    risk = spec["labels"].pop("risk")
+    spec["name"] = f"{spec['name']}_demand_only"
+    spec["columns"] = [c for c in spec["columns"] if c["name"] != risk]
+    path = folder / "demand_only.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return OwnTable(path, table.train_dir, table.batch, table.month)
+
+
+def test_a_table_without_a_risk_label_gets_a_list_that_says_it_has_no_risk_filter(
+    gbk_table, settings, tmp_path
+):
+    from prospect.risk_filter import NO_RISK_WARNING
+
+    got = _from_csv_to_approved_list(_demand_only(gbk_table, tmp_path), settings)
+    batch = pd.read_csv(gbk_table.batch, encoding="gbk", dtype=str)
+    _check_the_list(got, tmp_path / "demand_only.yaml", batch, "客户编号")
+    summary = got["summary"]
+    assert summary["risk_filter"] == "none" and summary["risk_warning"] == NO_RISK_WARNING
+    # no PD judged anyone: nobody is left out as unscored or above a PD ceiling
+    assert summary["exclusions"]["unscored"] == summary["exclusions"]["pd_above_ceiling"] == 0
+    assert summary["expected_defaults"] is None
+    said = html.unescape(" ".join(got["page"].split()))
+    assert 'data-testid="risk-warning"' in said and NO_RISK_WARNING in said
+    assert got["campaign"]["risk_filter"] == "none"
+    assert got["campaign"]["risk_warning"] == NO_RISK_WARNING
+    assert {r["risk_filter"] for r in got["rows"]} == {"none"}
+    assert got["export_headers"]["prospect-risk-warning"] == NO_RISK_WARNING
+    card = json.loads((got["bundle"] / "model_card.json").read_text(encoding="utf-8"))
+    assert card["risk_model"] == {"risk_filter": "none", "risk_warning": NO_RISK_WARNING}
+    assert card["credit_risk"] is None and card["scorecard"] is None
+    page = html.unescape((got["bundle"] / "model_card.html").read_text(encoding="utf-8"))
+    assert NO_RISK_WARNING in " ".join(page.split())
+
+
+def test_a_list_with_its_scorecard_carries_no_risk_warning_anywhere(gbk_table, settings):
+    got = _from_csv_to_approved_list(gbk_table, settings)
+    assert got["summary"]["risk_filter"] == "scorecard" and got["summary"]["risk_warning"] is None
+    assert 'data-testid="risk-warning"' not in got["page"]
+    assert got["campaign"]["risk_filter"] == "scorecard" and "risk_filter" not in got["rows"][0]
+    assert "prospect-risk-warning" not in got["export_headers"]
