@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
 from prospect import registry
-from prospect.cli.app import app, console, fail, open_database
+from prospect.cli.app import EXIT_BAD_INPUT, app, console, fail, open_database, operational_errors
 from prospect.exceptions import ProspectError
 from prospect.training import STEPS, LibraryVersionWarning, TrainingConfig, train
 
@@ -26,10 +26,20 @@ def train_command(
     folds: int = typer.Option(2, "--folds", min=1, help="Time folds in the model card."),
     personas: int | None = typer.Option(None, "--personas", help="Fixed persona count."),
     promote: bool = typer.Option(False, "--promote", help="Promote the bundle when done."),
-) -> None:
-    """Fit personas, propensity and scorecard (latest month held out) into a model bundle."""
+    scorecard_from: str = typer.Option(
+        "", "--scorecard-from", metavar="BUNDLE",
+        help="For a table without a risk label: score risk with this bundle's scorecard "
+        "(a version or folder). Without it, such a table's lists carry no risk filter.",
+    ),
+) -> None:  # fmt: skip
+    """Fit personas, propensity and scorecard (latest month held out) into a model bundle.
+
+    A spec without a risk label trains no scorecard: its lists are selected with no risk
+    filter and say so, unless --scorecard-from names a bundle to take the scorecard from.
+    """
     open_database()
-    config = TrainingConfig(seed=seed, n_folds=folds, n_personas=personas)
+    config = TrainingConfig(seed=seed, n_folds=folds, n_personas=personas,
+                            scorecard_from=scorecard_from)  # fmt: skip
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     started = time.perf_counter()
     with Progress(*columns, console=console, transient=True) as progress:
@@ -39,10 +49,11 @@ def train_command(
             progress.update(task, description=f"[{STEPS.index(name) + 1}/{len(STEPS)}] {name}")
             console.log(f"{name} ...")
 
-        try:
-            result = train(data, spec, config=config, on_step=step)
-        except (ValueError, OSError, ProspectError) as exc:
-            fail(str(exc))
+        with operational_errors():  # a full disk or locked database: its own exit code
+            try:
+                result = train(data, spec, config=config, on_step=step)
+            except ValueError as exc:  # a spec, label or option the table cannot honour
+                fail(exc, EXIT_BAD_INPUT)
     if not result.created:
         console.print(f"model bundle {result.version} already exists for these data, spec, "
                       f"parameters and seed; nothing trained.", markup=False)  # fmt: skip
@@ -52,6 +63,7 @@ def train_command(
                       soft_wrap=True, markup=False)  # fmt: skip
         _print_metrics(result.manifest["metrics"])
         _print_calibration(result.manifest.get("calibration_choice"))
+        _print_risk_model(result.manifest.get("risk_model"))
     if promote:
         promote_command(result.version)
     elif result.created:
@@ -70,6 +82,17 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
     ratio = metrics.get("oracle_pr_auc_ratio")
     if ratio is not None:
         console.print(f"propensity PR-AUC / oracle PR-AUC: {ratio:.3f}", markup=False)
+
+
+def _print_risk_model(risk: dict[str, Any] | None) -> None:
+    """Where the bundle's risk scores come from, or the warning its lists will carry."""
+    if risk is None:
+        return
+    if risk["risk_warning"]:
+        console.print(f"risk model: none. {risk['risk_warning']}", markup=False)
+    elif risk.get("scorecard_from"):
+        console.print(f"risk model: the scorecard of bundle {risk['scorecard_from']} (not "
+                      "measured here: this table has no risk label)", markup=False)  # fmt: skip
 
 
 def _print_calibration(report: dict[str, Any] | None) -> None:

@@ -50,11 +50,12 @@ class CardModels:
 
     def pd_metrics(self, rows: pd.DataFrame, label: str) -> dict[str, dict[str, Any]]:
         """:func:`~prospect.training.evaluate.pd_metrics` of the scorecard and the challenger,
-        empty figures for a model the bundle has not."""
+        empty figures for a model the bundle has not, or without a risk label to measure by
+        (a scorecard taken from another bundle)."""
         models = self.pd_models()
         return {
             name: ev.pd_metrics(models[name], rows, label)
-            if name in models
+            if name in models and label
             else dict.fromkeys(ev.RISK_KEYS)
             for name in ("scorecard", "challenger")
         }

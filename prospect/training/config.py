@@ -34,6 +34,9 @@ class TrainingConfig:
         months) near a minute on 2 cores at the same PR-AUC against the oracle (0.978 vs 0.972
         with the model's own 3 folds and 250 trees; bench/bench_training.py).
     n_grades : risk grades of the scorecard.
+    scorecard_from : for a table without a risk label, the bundle (registered version or
+        folder) whose scorecard this bundle scores risk with; its features must be this
+        table's. Its version is hashed into this bundle's, so a new source is a new bundle.
     """
 
     seed: int = 0
@@ -48,6 +51,7 @@ class TrainingConfig:
     calibration_cv: int = 2
     xgb_params: dict[str, Any] = field(default_factory=lambda: {"n_estimators": 150})
     n_grades: int = 5
+    scorecard_from: str = ""
 
     def resolved(self, spec: DatasetSpec) -> TrainingConfig:
         """These parameters with the labels the spec names (``labels.demand``, ``labels.risk``)
@@ -74,6 +78,12 @@ class TrainingConfig:
             label = getattr(self, name)
             if label and label not in spec.label_columns:
                 raise ValueError(f"{name} must be one of {spec.label_columns}; got {label!r}.")
+        if self.scorecard_from and self.has_risk_label:
+            raise ValueError(
+                f"--scorecard-from {self.scorecard_from}: spec {spec.name!r} names a risk label "
+                f"({self.risk_label!r}), so its scorecard is trained on this table; take the "
+                "scorecard of another bundle only for a table without one."
+            )
         if isinstance(self.n_folds, bool) or not isinstance(self.n_folds, int) or self.n_folds < 1:
             raise ValueError(f"n_folds must be an int >= 1; got {self.n_folds!r}.")
         if self.segment_sample < 100:

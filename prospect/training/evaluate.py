@@ -116,7 +116,7 @@ def oracle_comparison(
     model_pr = metrics.summary(y, p_demand[demand])["pr_auc"]
     oracle_pr = metrics.summary(y, truth["p_took_card"].to_numpy()[demand])["pr_auc"]
     against = {}
-    if pds:  # the PD models, measured where the test month has a default label
+    if pds and config.has_risk_label:  # the PD models, where the month has a default label
         risk = test[config.risk_label].notna().to_numpy() & truth["p_default"].notna().to_numpy()
         yr = test[config.risk_label].to_numpy()[risk]
         oracle_pd = truth["p_default"].to_numpy()[risk]

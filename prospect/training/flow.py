@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from prospect.spec import DatasetSpec, load_spec
 from prospect.training import card as cards
 from prospect.training import reject_inference
 from prospect.training import uplift as uplift_fit
+from prospect.training.borrow import BorrowedScorecard, borrowed_scorecard
 from prospect.training.bundle import ModelBundle
 from prospect.training.champion import credit_risk_section
 from prospect.training.config import TrainingConfig, bundle_version
@@ -112,6 +113,10 @@ def train(
     spec = load_spec(spec_name)
     config = config.resolved(spec)
     config.check(spec)
+    borrowed = None
+    if config.scorecard_from:  # refused before anything is read or fitted
+        borrowed = borrowed_scorecard(config.scorecard_from, spec, settings)
+        config = replace(config, scorecard_from=borrowed.version)
     step("read data")
     data = load_training_data(Path(data_dir), spec)
     cards.check_folds(config, data.months)
@@ -126,7 +131,8 @@ def train(
         logger.info("model bundle %s already exists; nothing to train", version)
         return TrainResult(version, directory, False, read_manifest(directory))
     previous = _previous_segmenter(settings, spec)
-    bundle, challenger, rejects = _fit(data, spec, config, version, step, previous, Path(data_dir))
+    bundle, challenger, rejects = _fit(data, spec, config, version, step, previous, Path(data_dir),
+                                       borrowed)  # fmt: skip
     step("uplift")
     bundle.uplift, uplift = uplift_fit.fit_uplift(
         data.train(str(spec.month_column)), history.rows, spec, config
@@ -153,10 +159,10 @@ def _previous_segmenter(settings: Settings, spec: DatasetSpec) -> Any | None:
 def _fit(
     data: TrainingData, spec: DatasetSpec, config: TrainingConfig, version: str,
     step: Callable[[str], None], previous_segmenter: Any | None = None,
-    data_dir: Path | None = None,
+    data_dir: Path | None = None, borrowed: BorrowedScorecard | None = None,
 ) -> tuple[ModelBundle, Challenger | None, dict[str, Any]]:  # fmt: skip
-    """The bundle's models and the challenger; a table without a risk label gets no scorecard,
-    no challenger and no reject inference (the model card says so)."""
+    """The bundle's models and the challenger; a table without a risk label gets no scorecard
+    (or the ``borrowed`` one), no challenger and no reject inference (the card says so)."""
     train_rows = data.train(str(spec.month_column))
     step("personas")
     segmenter = fit_segmenter(train_rows, spec, config)
@@ -166,8 +172,12 @@ def _fit(
     step("propensity")
     propensity = fit_propensity(train_rows, spec, config)
     bundle = ModelBundle(version, spec, segmenter, propensity, None)
-    if not config.has_risk_label:  # no scorecard: the bundle's lists carry a risk warning
-        logger.warning("spec %r names no risk label: the bundle has no risk model", spec.name)
+    if borrowed is not None:  # scored with another table's scorecard, profiled on these rows
+        bundle.scorecard = borrowed.scorecard
+        bundle.stability_profile = stability_profile(borrowed.scorecard, train_rows, spec)
+    if not config.has_risk_label:  # without a scorecard the bundle's lists carry a warning
+        if borrowed is None:
+            logger.warning("spec %r names no risk label: the bundle has no risk model", spec.name)
         return bundle, None, {"available": False, "reason": NO_RISK_MODEL}
     step("scorecard")
     scorecard = fit_scorecard(train_rows, spec, config)
@@ -230,7 +240,10 @@ def _card(
         "calibration_choice": bundle.propensity.calibration_report_,
         "data": cards.data_section(data, spec, config),
         **test_month,
-        "risk_model": risk_section(risk_filter_of(bundle.scorecard)),
+        "risk_model": {
+            **risk_section(risk_filter_of(bundle.scorecard)),
+            "scorecard_from": config.scorecard_from or None,
+        },
         "credit_risk": None
         if bundle.scorecard is None or challenger is None
         else credit_risk_section(
@@ -251,6 +264,7 @@ def _manifest(card: dict[str, Any], config: TrainingConfig) -> dict[str, Any]:
         "data_checksum": card["data"]["checksum"], "seed": config.seed,
         "training_months": card["data"]["train_months"], "test_month": card["data"]["test_month"],
         "params": config.to_dict(), "calibration_choice": card["calibration_choice"],
+        "risk_model": card["risk_model"],
         "metrics": {
             "propensity": card["metrics"]["propensity"],
             "scorecard": card["metrics"]["scorecard"],

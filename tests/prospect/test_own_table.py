@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -225,7 +226,6 @@ def test_the_bank_marketing_table_goes_from_csv_to_an_approved_list(bank_table, 
 
 def _demand_only(table: OwnTable, folder: Path) -> OwnTable:
     """The same table and months under a spec that names no risk label (the column is gone)."""
-    import yaml
 
     spec = yaml.safe_load(table.spec.read_text(encoding="utf-8"))
     risk = spec["labels"].pop("risk")
@@ -256,7 +256,10 @@ def test_a_table_without_a_risk_label_gets_a_list_that_says_it_has_no_risk_filte
     assert {r["risk_filter"] for r in got["rows"]} == {"none"}
     assert got["export_headers"]["prospect-risk-warning"] == NO_RISK_WARNING
     card = json.loads((got["bundle"] / "model_card.json").read_text(encoding="utf-8"))
-    assert card["risk_model"] == {"risk_filter": "none", "risk_warning": NO_RISK_WARNING}
+    assert card["risk_model"] == {
+        "risk_filter": "none", "risk_warning": NO_RISK_WARNING, "scorecard_from": None,
+    }  # fmt: skip
+    assert "risk model: none. No risk filter" in got["trained"]
     assert card["credit_risk"] is None and card["scorecard"] is None
     page = html.unescape((got["bundle"] / "model_card.html").read_text(encoding="utf-8"))
     assert NO_RISK_WARNING in " ".join(page.split())
@@ -268,3 +271,45 @@ def test_a_list_with_its_scorecard_carries_no_risk_warning_anywhere(gbk_table, s
     assert 'data-testid="risk-warning"' not in got["page"]
     assert got["campaign"]["risk_filter"] == "scorecard" and "risk_filter" not in got["rows"][0]
     assert "prospect-risk-warning" not in got["export_headers"]
+
+
+def test_a_table_without_a_risk_label_can_score_risk_with_another_bundles_scorecard(
+    gbk_table, settings, tmp_path
+):
+    source = _invoke("train", "--data", str(gbk_table.train_dir), "--spec", str(gbk_table.spec),
+                     "--folds", "1", "--personas", "3")  # fmt: skip
+    [source_dir] = (settings.artifacts_dir / "models").iterdir()
+    assert source_dir.name in source
+    table = _demand_only(gbk_table, tmp_path)
+    args = ["train", "--data", str(table.train_dir), "--spec", str(table.spec), "--folds", "1",
+            "--personas", "3", "--scorecard-from"]  # fmt: skip
+    said = _invoke(*args, str(source_dir), "--promote")
+    assert f"risk model: the scorecard of bundle {source_dir.name}" in said
+    _invoke("run", "--month", table.month, "--batch", str(table.batch), "--inline",
+            "--spec", str(table.spec))  # fmt: skip
+    from prospect.store import Campaign, make_engine, session_scope
+
+    engine = make_engine(settings.db_url)
+    with session_scope(engine) as session:
+        [campaign] = session.query(Campaign).all()
+        summary, version = dict(campaign.summary), campaign.model_version
+    engine.dispose()
+    assert summary["risk_filter"] == "scorecard" and summary["risk_warning"] is None
+    assert summary["expected_defaults"] > 0 and summary["exclusions"]["unscored"] == 0
+    card = json.loads((settings.artifacts_dir / "models" / version / "model_card.json").read_text(
+        encoding="utf-8"))  # fmt: skip
+    assert card["risk_model"]["scorecard_from"] == source_dir.name
+    assert card["metrics"]["scorecard"]["roc_auc"] is None  # no label here to measure it by
+    assert card["scorecard"]["points_table"]  # the officer still sees the points it scores by
+    # a scorecard that reads a column this table lacks is refused, naming the column
+    spec = yaml.safe_load(table.spec.read_text(encoding="utf-8"))
+    spec["columns"] = [c for c in spec["columns"] if c["name"] != "late_90d"]
+    narrower = tmp_path / "narrower.yaml"
+    narrower.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    train = ["train", "--data", str(table.train_dir), "--scorecard-from", source_dir.name]
+    refused = CliRunner().invoke(cli, [*train, "--spec", str(narrower)])
+    assert refused.exit_code == EXIT_BAD_INPUT
+    assert "reads feature(s) ['late_90d']" in " ".join(refused.output.split())
+    # and a table with its own risk label trains its own
+    own = CliRunner().invoke(cli, [*train, "--spec", str(gbk_table.spec)])
+    assert own.exit_code == EXIT_BAD_INPUT and "names a risk label" in " ".join(own.output.split())

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from prospect.exceptions import ConfigError
 from prospect.spec import load_spec
-from prospect.targeting.exceptions import InfeasibleCampaign
 from prospect.targeting import (
     CampaignConfig,
     build_campaign,
@@ -25,6 +24,7 @@ from prospect.targeting import (
     shortlist,
     write_campaign_summary,
 )
+from prospect.targeting.exceptions import InfeasibleCampaign
 
 RULES = load_spec("subscriber_5g").eligibility.rules
 AS_OF = date(2026, 3, 1)
