@@ -90,8 +90,12 @@ class TrainingConfig:
             raise ValueError(f"segment_sample must be at least 100; got {self.segment_sample}.")
 
     def to_dict(self) -> dict[str, Any]:
+        """The parameters as JSON; ``scorecard_from`` only when set, so bundles trained
+        without it keep the versions they had before the option existed."""
         out = asdict(self)
         out["k_range"] = list(self.k_range)
+        if not self.scorecard_from:
+            del out["scorecard_from"]
         return out
 
     def digest(self, data_checksum: str, spec_text: str) -> str:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from prospect import registry
 from prospect.cli import app
+from prospect.cli.app import EXIT_BAD_INPUT
 from prospect.settings import Settings
 from prospect.spec import load_spec
 from prospect.startup import prepare_database
@@ -160,7 +161,7 @@ def test_cli_train_on_inputs_already_trained_does_nothing(settings, trained_dir,
 def test_cli_train_refuses_a_single_month(settings, tmp_path):
     write_months(tmp_path, 100, 1, seed=0)
     result = CliRunner().invoke(app, ["train", "--data", str(tmp_path)])
-    assert result.exit_code == 2 and "at least two" in result.output
+    assert result.exit_code == EXIT_BAD_INPUT and "at least two" in result.output
 
 
 def test_promotion_is_audited_with_who_and_what_it_replaced(settings, trained_dir):
