@@ -64,23 +64,28 @@ def describe_drivers(
     medians: Mapping[str, float],
     indices: np.ndarray,
     values: np.ndarray,
+    labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Readable drivers such as ``"app_finance_count high (+0.42)"``, one column per rank.
 
     ``kinds`` maps a column to ``numeric``, ``boolean`` or ``categorical``; numeric values are
-    called high or low against the training median. Texts come from a small vocabulary of
-    (label, rounded amount) pairs, so a million rows cost array indexing, not string building.
+    called high or low against the training median. ``labels`` (column -> readable name) word
+    a column as a person reads it (``"Finance app sessions this month high (+0.42)"``). Texts
+    come from a small vocabulary of (label, rounded amount) pairs, so a million rows cost array
+    indexing, not string building.
     """
     vocab: list[str] = []
-    labels = np.zeros(indices.shape, dtype=np.int64)
+    readable = labels or {}
+    codes_of = np.zeros(indices.shape, dtype=np.int64)
     for j in np.unique(indices).tolist():
         col = names[j]
-        words, codes = _labels(frame[col], col, kinds[col], medians.get(col, np.nan))
+        words, codes = _labels(frame[col], readable.get(col, col), kinds[col],
+                               medians.get(col, np.nan))  # fmt: skip
         rows, ranks = np.nonzero(indices == j)
-        labels[rows, ranks] = codes[rows] + len(vocab)
+        codes_of[rows, ranks] = codes[rows] + len(vocab)
         vocab += words
     out = {
-        f"driver_{rank + 1}": _with_amounts(vocab, labels[:, rank], values[:, rank])
+        f"driver_{rank + 1}": _with_amounts(vocab, codes_of[:, rank], values[:, rank])
         for rank in range(indices.shape[1])
     }
     return pd.DataFrame(out, index=frame.index)

@@ -185,11 +185,15 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         columns = [*self.feature_names_in_, "bias"]
         return pd.DataFrame(values, index=X.index, columns=columns)
 
-    def explain(self, X: pd.DataFrame, n: int = 3, *, approximate: bool = False) -> pd.DataFrame:
+    def explain(
+        self, X: pd.DataFrame, n: int = 3, *, approximate: bool = False,
+        labels: Mapping[str, str] | None = None,
+    ) -> pd.DataFrame:  # fmt: skip
         """Top ``n`` drivers per row as text, e.g. ``"app_finance_count high (+0.42)"``.
 
         Columns ``driver_1`` .. ``driver_n`` (largest push towards a card first), indexed
-        like ``X``; names are the original columns, never encoded ones. Exact TreeSHAP is
+        like ``X``; names are the original columns (or their ``labels``, column -> readable
+        name, as the scorecard's reasons are worded), never encoded ones. Exact TreeSHAP is
         costly: explain the selected list, or pass ``approximate=True`` for whole months.
         """
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
@@ -198,10 +202,13 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         indices, values = ex.top_drivers(self._contribs(self._prepare(X), approximate), int(n))
         preparer = self.pipeline_[0]
         return ex.describe_drivers(
-            X, preparer.feature_names_out_, self._kinds(), preparer.medians_, indices, values
-        )
+            X, preparer.feature_names_out_, self._kinds(), preparer.medians_, indices, values,
+            labels=labels,
+        )  # fmt: skip
 
-    def proba_and_drivers(self, X: pd.DataFrame, n: int = 3) -> tuple[np.ndarray, pd.DataFrame]:
+    def proba_and_drivers(
+        self, X: pd.DataFrame, n: int = 3, labels: Mapping[str, str] | None = None
+    ) -> tuple[np.ndarray, pd.DataFrame]:
         """``P(card)`` and the top ``n`` drivers from one pass of the booster, for whole months.
 
         Approximate contributions plus bias sum to the booster's margin, so the uncalibrated
@@ -216,8 +223,9 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         indices, values = ex.top_drivers(contribs, int(n))
         preparer = self.pipeline_[0]
         drivers = ex.describe_drivers(
-            X, preparer.feature_names_out_, self._kinds(), preparer.medians_, indices, values
-        )
+            X, preparer.feature_names_out_, self._kinds(), preparer.medians_, indices, values,
+            labels=labels,
+        )  # fmt: skip
         return np.asarray(proba, dtype=float), drivers
 
     def _prepare(self, X: pd.DataFrame) -> np.ndarray:

@@ -70,15 +70,18 @@ class ModelBundle:
         -------
         pandas.DataFrame
             Indexed like ``df``: id, ``persona``, ``persona_name``, ``p_demand`` (calibrated),
-            ``drivers`` (list of str, what pushed towards a card), ``pd``, ``score_points``,
-            ``grade`` (A best), ``reasons`` (list of str, what cost points) and
-            ``points_<dimension>`` sub-scores with ``points_base`` (they sum to the score);
+            ``drivers`` (list of str, what pushed towards a card, in the spec's words),
+            ``pd``, ``score_points``, ``grade`` (A best), ``reasons`` (list of str, what cost
+            points) and ``points_<dimension>`` sub-scores with ``points_base`` (they sum to
+            the score);
             with an uplift model also ``uplift``, the change in the chance of taking a card
             if contacted (in [-1, 1]). Without a scorecard ``pd``, ``score_points`` and
             ``grade`` are missing and ``reasons`` empty on every row.
         """
         out = self.assign_personas(df)
-        out["p_demand"], out["drivers"] = demand_and_drivers(self.propensity, df, n_drivers)
+        out["p_demand"], out["drivers"] = demand_and_drivers(
+            self.propensity, df, n_drivers, reason_labels(self.spec)
+        )  # worded like the scorecard's reasons: the spec's titles
         if self.uplift is not None:
             out["uplift"] = np.clip(self.uplift.predict(df[self.spec.feature_columns]), -1.0, 1.0)
         return pd.concat([out, self._risk(df, n_reasons)], axis=1)

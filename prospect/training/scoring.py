@@ -7,7 +7,7 @@ scored by the scorecard's own ``Scorecard.assess`` (one scoring path, vectorised
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import numpy as np
@@ -17,10 +17,11 @@ from prospect.model import PropensityModel
 
 
 def demand_and_drivers(
-    model: PropensityModel, X: pd.DataFrame, n: int
+    model: PropensityModel, X: pd.DataFrame, n: int, labels: Mapping[str, str] | None = None
 ) -> tuple[np.ndarray, list[list[str]]]:
-    """Calibrated p_demand and the top ``n`` drivers per row (lists, as targets store them)."""
-    proba, drivers = model.proba_and_drivers(X, n)
+    """Calibrated p_demand and the top ``n`` drivers per row (lists, as targets store them),
+    worded with ``labels`` (column -> readable name)."""
+    proba, drivers = model.proba_and_drivers(X, n, labels)
     with gc_paused():
         return proba, drivers.to_numpy().tolist()
 

@@ -13,6 +13,7 @@ import csv
 import html
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,6 +197,11 @@ def _check_the_list(got: dict, spec_path: Path, batch: pd.DataFrame, id_header: 
     assert sum(got["summary"]["exclusions"][r] for r in rules) > 0
     listed = batch[batch[id_header].astype(str).isin({r["user_id"] for r in rows})]
     assert len(listed) == len(rows)
+    # drivers are worded with the spec's titles, as the reasons are: no raw column name
+    titles = {c.readable for c in spec.columns}
+    drivers = [d for r in rows for d in json.loads(r["why"])["drivers"]]
+    assert drivers and all(re.split(r"=| (?:high|low|typical|yes|no|missing) \(", d)[0] in titles
+                           for d in drivers), drivers[:5]  # fmt: skip
 
 
 def test_a_gbk_table_with_chinese_headers_goes_from_csv_to_an_approved_list(gbk_table, settings):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from prospect.io import file_checksum, read_batch
-from prospect.riskmodel import build_challenger, labelled
+from prospect.riskmodel import build_challenger, labelled, reason_labels
 from prospect.settings import Settings
 from prospect.spec import load_spec
 from prospect.startup import prepare_database
@@ -251,12 +251,15 @@ def test_score_matches_the_scorecard_and_propensity_model(latest):
     assert (scores["grade"].to_numpy() == bundle.scorecard.grade(X)).all()
 
 
-def test_drivers_name_features_of_the_spec(latest):
+def test_drivers_name_features_of_the_spec_in_its_words(latest):
     bundle, frame = latest
     drivers = bundle.score(frame.iloc[:50])["drivers"].explode()
-    features = drivers.str.extract(r"^([a-z0-9_]+)")[0]
-    assert features.isin(bundle.spec.feature_columns).all()
+    readable = {c.readable for c in bundle.spec.columns if c.name in bundle.spec.feature_columns}
+    said = drivers.str.replace(r" (high|low|typical|yes|no|missing) \([+-]\d+\.\d\d\)$|=.*$", "",
+                               regex=True)  # fmt: skip
+    assert said.isin(readable).all(), sorted(set(said) - readable)
     assert drivers.str.contains(r"\([+-]\d+\.\d\d\)$").all()
+    assert not drivers.str.contains("_count").any()  # no raw column name reaches a reviewer
 
 
 def test_training_needs_two_months(tmp_path):
@@ -287,7 +290,8 @@ def test_fast_drivers_are_the_models_own_approximate_explanation(latest):
     bundle, frame = latest
     model, rows = bundle.propensity, frame.iloc[:400]
     scores = bundle.score(rows)
-    expected = model.explain(rows, 3, approximate=True).to_numpy().tolist()
+    labels = reason_labels(bundle.spec)
+    expected = model.explain(rows, 3, approximate=True, labels=labels).to_numpy().tolist()
     assert scores["drivers"].tolist() == expected
 
 
