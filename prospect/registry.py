@@ -70,10 +70,13 @@ def promote(
     The bundle is verified (checksum) before it becomes active, so a tampered bundle is never
     promoted. The change is audited as ``model.promoted`` by ``actor``, with the version it
     replaced, in the same transaction. Returns the promoted version's registry row as a dict.
+    A scorecard-only bundle (no demand label) is refused with ScorecardOnlyError: it selects no
+    list, so a monthly run could never score with it.
     """
     settings = settings or get_settings()
     row = _row(settings, version)
-    load_bundle_dir(Path(row["path"]), expected_sha256=row["checksum"])
+    bundle = load_bundle_dir(Path(row["path"]), expected_sha256=row["checksum"])
+    bundle._prospect_models()  # raises ScorecardOnlyError for a scorecard only
     engine = _engine(settings)
     try:
         with session_scope(engine, immediate=True) as session:

@@ -29,6 +29,8 @@ EXIT_PERMISSION = 8
 """A folder or file may not be written (read-only folder, wrong owner)."""
 EXIT_IO = 9
 """Any other operating-system error while reading or writing files."""
+EXIT_SCORECARD_ONLY = 10
+"""A scorecard-only bundle (its table has no demand label) was asked to select lists."""
 _OS_CODES = {errno.ENOSPC: EXIT_DISK_FULL, errno.EDQUOT: EXIT_DISK_FULL,
              errno.EACCES: EXIT_PERMISSION, errno.EPERM: EXIT_PERMISSION,
              errno.EROFS: EXIT_PERMISSION}  # fmt: skip
@@ -71,7 +73,8 @@ def operational_errors() -> Iterator[None]:
 
 
 _PROSPECT_CODES = {"ReferenceUnreadableError": EXIT_REFERENCE,
-                   "SchemaNotCurrentError": EXIT_DATABASE}  # fmt: skip
+                   "SchemaNotCurrentError": EXIT_DATABASE,
+                   "ScorecardOnlyError": EXIT_SCORECARD_ONLY}  # fmt: skip
 
 
 def open_database() -> Settings:

@@ -13,9 +13,18 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
 from prospect import registry
-from prospect.cli.app import EXIT_BAD_INPUT, app, console, fail, open_database, operational_errors
+from prospect.cli.app import (
+    EXIT_BAD_INPUT,
+    EXIT_SCORECARD_ONLY,
+    app,
+    console,
+    fail,
+    open_database,
+    operational_errors,
+)
 from prospect.exceptions import ProspectError
 from prospect.training import STEPS, LibraryVersionWarning, TrainingConfig, train
+from prospect.training.exceptions import ScorecardOnlyError
 
 
 @app.command("train")
@@ -111,12 +120,18 @@ def _print_calibration(report: dict[str, Any] | None) -> None:
 def promote_command(
     version: str = typer.Argument(..., help="Bundle version to score with."),
 ) -> None:
-    """Make a trained bundle the one used for scoring (exactly one is active)."""
+    """Make a trained bundle the one used for scoring (exactly one is active).
+
+    A scorecard-only bundle (trained on a table with a risk label alone) selects no list and
+    is refused with exit code 10; use it with `prospect train --scorecard-from VERSION`.
+    """
     open_database()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LibraryVersionWarning)
         try:
             row = registry.promote(version, actor=f"cli:{getpass.getuser()}")
+        except ScorecardOnlyError as exc:
+            fail(exc, EXIT_SCORECARD_ONLY)
         except ProspectError as exc:
             fail(str(exc))
     for warning in caught:

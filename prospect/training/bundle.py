@@ -17,9 +17,12 @@ from prospect.model.uplift import UpliftModel
 from prospect.risk_filter import risk_filter_of
 from prospect.riskmodel import reason_labels
 from prospect.spec import DatasetSpec
+from prospect.training.exceptions import ScorecardOnlyError
 from prospect.training.scoring import demand_and_drivers, gc_paused
 from risk import Scorecard, StabilityProfile
 from segmentation import PersonaSegmenter
+
+PROSPECTS, SCORECARD_ONLY = "prospects", "scorecard"
 
 
 @dataclass
@@ -41,22 +44,38 @@ class ModelBundle:
 
     version: str
     spec: DatasetSpec
-    segmenter: PersonaSegmenter
-    propensity: PropensityModel
+    segmenter: PersonaSegmenter | None
+    propensity: PropensityModel | None
     scorecard: Scorecard | None
     manifest: dict[str, Any] = field(default_factory=dict)
     stability_profile: StabilityProfile | None = None
     uplift: UpliftModel | None = None
 
     @property
+    def kind(self) -> str:
+        """``"prospects"`` (selects lists), or ``"scorecard"`` for a bundle trained on a table
+        with a risk label only: it scores no demand and serves ``--scorecard-from``."""
+        return SCORECARD_ONLY if self.propensity is None else PROSPECTS
+
+    @property
     def risk_filter(self) -> str:
         """``"scorecard"``, or ``"none"`` for a bundle without a risk model."""
         return risk_filter_of(self.scorecard)
 
+    def _prospect_models(self) -> tuple[PersonaSegmenter, PropensityModel]:
+        if self.segmenter is None or self.propensity is None:
+            raise ScorecardOnlyError(
+                f"model bundle {self.version} is a scorecard only (its table has no demand "
+                "label): it selects no list; train with `prospect train --scorecard-from "
+                f"{self.version}` on a table with a demand label to use it."
+            )
+        return self.segmenter, self.propensity
+
     def assign_personas(self, df: pd.DataFrame) -> pd.DataFrame:
         """Id, ``persona`` (int id) and ``persona_name`` of every row, indexed like ``df``."""
-        ids = self.segmenter.predict(df)
-        names = pd.Series(self.segmenter.names_).reindex(ids).to_numpy(dtype=object)
+        segmenter = self._prospect_models()[0]
+        ids = segmenter.predict(df)
+        names = pd.Series(segmenter.names_).reindex(ids).to_numpy(dtype=object)
         return pd.DataFrame(
             {self.spec.id_column: df[self.spec.id_column].to_numpy(), "persona": ids,
              "persona_name": names},
@@ -80,7 +99,7 @@ class ModelBundle:
         """
         out = self.assign_personas(df)
         out["p_demand"], out["drivers"] = demand_and_drivers(
-            self.propensity, df, n_drivers, reason_labels(self.spec)
+            self._prospect_models()[1], df, n_drivers, reason_labels(self.spec)
         )  # worded like the scorecard's reasons: the spec's titles
         if self.uplift is not None:
             out["uplift"] = np.clip(self.uplift.predict(df[self.spec.feature_columns]), -1.0, 1.0)

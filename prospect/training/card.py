@@ -39,7 +39,7 @@ class CardModels:
     challenger, which is fitted only to be reported beside the scorecard (never bundled).
     Without a risk label there is neither (both None) and the card's risk figures are empty."""
 
-    propensity: PropensityModel
+    propensity: PropensityModel | None
     scorecard: Scorecard | None
     challenger: Challenger | None
 
@@ -65,7 +65,7 @@ def fit_card_models(train: pd.DataFrame, spec: DatasetSpec, config: TrainingConf
     """Propensity model, scorecard and challenger refitted on one fold's training months."""
     risk = config.has_risk_label
     return CardModels(
-        fit_propensity(train, spec, config),
+        fit_propensity(train, spec, config) if config.has_demand_label else None,
         fit_scorecard(train, spec, config) if risk else None,
         fit_challenger(train, spec, config) if risk else None,
     )
@@ -113,29 +113,25 @@ def test_month_card(
 ) -> dict[str, Any]:  # fmt: skip
     """Test-month metrics, oracle comparison, lift/gain and calibration tables and charts."""
     test = data.test(str(spec.month_column))
-    p_demand = models.propensity.predict_proba(test)[:, 1]
     pds = {
         name: model.predict_proba(test[spec.feature_columns])[:, 1]
         for name, model in models.pd_models().items()
     }
-    known = test[config.demand_label].notna().to_numpy()
-    y = test[config.demand_label].to_numpy()[known]
-    lift_gain = ev.lift_gain_table(y, p_demand[known])
-    calibration = metrics.reliability_table(y, p_demand[known]).to_dict("records")
+    demand = _demand_card(models.propensity, test, config, chart_dir)
+    p_demand = demand.pop("p_demand")
     return {
         "metrics": {
-            "propensity": metrics.summary(y, p_demand[known]),
+            "propensity": demand.pop("propensity"),
             **models.pd_metrics(test, config.risk_label),
-            "oracle": ev.oracle_comparison(data_dir, test, spec, config, p_demand, pds),
+            "oracle": None
+            if p_demand is None
+            else ev.oracle_comparison(data_dir, test, spec, config, p_demand, pds),
         },
-        "lift_gain": lift_gain,
-        "calibration": calibration,
-        "charts": {
-            "lift_gain": lift_gain_chart(lift_gain, chart_dir / LIFT_GAIN_PNG).name,
-            "calibration": calibration_chart(calibration, chart_dir / CALIBRATION_PNG).name,
-        },
+        **demand,
         "top_features": {
-            "propensity": ev.top_propensity_features(models.propensity, test, config.seed),
+            "propensity": []
+            if models.propensity is None
+            else ev.top_propensity_features(models.propensity, test, config.seed),
             "scorecard": []
             if models.scorecard is None
             else ev.top_scorecard_features(models.scorecard),
@@ -143,6 +139,32 @@ def test_month_card(
         "scorecard": None
         if models.scorecard is None
         else scorecard_section(models.scorecard, test, spec, chart_dir),
+    }
+
+
+def _demand_card(
+    propensity: PropensityModel | None, test: pd.DataFrame, config: TrainingConfig, out: Path
+) -> dict[str, Any]:
+    """The propensity model's test-month figures, lift/gain and calibration tables and charts;
+    empty for a scorecard-only bundle (its table has no demand label)."""
+    if propensity is None:
+        return {"p_demand": None, "propensity": dict.fromkeys(ev.PROPENSITY_KEYS),
+                "lift_gain": [], "calibration": [],
+                "charts": {"lift_gain": None, "calibration": None}}  # fmt: skip
+    p_demand = propensity.predict_proba(test)[:, 1]
+    known = test[config.demand_label].notna().to_numpy()
+    y = test[config.demand_label].to_numpy()[known]
+    lift_gain = ev.lift_gain_table(y, p_demand[known])
+    calibration = metrics.reliability_table(y, p_demand[known]).to_dict("records")
+    return {
+        "p_demand": p_demand,
+        "propensity": metrics.summary(y, p_demand[known]),
+        "lift_gain": lift_gain,
+        "calibration": calibration,
+        "charts": {
+            "lift_gain": lift_gain_chart(lift_gain, out / LIFT_GAIN_PNG).name,
+            "calibration": calibration_chart(calibration, out / CALIBRATION_PNG).name,
+        },
     }
 
 
@@ -174,17 +196,14 @@ def scorecard_section(
 def data_section(data: TrainingData, spec: DatasetSpec, config: TrainingConfig) -> dict:
     """What the models were fitted and tested on: files, checksums, months and label counts."""
     month_col = str(spec.month_column)
-    risk = (
-        {"risk_labelled": (config.risk_label, "count"), "default_rate": (config.risk_label, "mean")}
-        if config.has_risk_label
-        else {}
-    )
-    counts = data.frame.groupby(month_col).agg(
-        rows=(spec.id_column, "size"),
-        demand_labelled=(config.demand_label, "count"),
-        demand_rate=(config.demand_label, "mean"),
-        **risk,
-    )
+    labels: dict[str, tuple[str, str]] = {}
+    if config.has_demand_label:
+        labels |= {"demand_labelled": (config.demand_label, "count"),
+                   "demand_rate": (config.demand_label, "mean")}  # fmt: skip
+    if config.has_risk_label:
+        labels |= {"risk_labelled": (config.risk_label, "count"),
+                   "default_rate": (config.risk_label, "mean")}  # fmt: skip
+    counts = data.frame.groupby(month_col).agg(rows=(spec.id_column, "size"), **labels)
     return {
         "files": data.files, "checksum": data.checksum, "train_months": data.train_months,
         "test_month": data.test_month, "rows": int(len(data.frame)),
@@ -193,8 +212,8 @@ def data_section(data: TrainingData, spec: DatasetSpec, config: TrainingConfig) 
 
 
 def persona_records(segmenter: Any) -> list[dict[str, Any]]:
-    """The segmenter's persona profiles as JSON-ready records."""
-    return _records(segmenter.profiles_)
+    """The segmenter's persona profiles as JSON-ready records (none without a segmenter)."""
+    return [] if segmenter is None else _records(segmenter.profiles_)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -63,16 +63,28 @@ class TrainingConfig:
         )
 
     @property
+    def has_demand_label(self) -> bool:
+        """Whether personas and a propensity model are fitted: without one the bundle is a
+        scorecard only (it selects no list; ``--scorecard-from`` takes it to another table)."""
+        return bool(self.demand_label)
+
+    @property
     def has_risk_label(self) -> bool:
         """Whether a scorecard (and its challenger) is fitted and measured on this table."""
         return bool(self.risk_label)
 
     def check(self, spec: DatasetSpec) -> None:
         """Refuse parameters the spec or the estimators cannot honour, naming the parameter."""
-        if not self.demand_label:
+        if not self.demand_label and not self.risk_label:
             raise ValueError(
-                f"spec {spec.name!r} names no demand label: add "
-                f"`labels: {{demand: <column>}}` naming one of {spec.label_columns}."
+                f"spec {spec.name!r} names no label: add `labels: {{demand: <column>}}` (who "
+                f"took the offer) and/or `labels: {{risk: <column>}}` (who defaulted), naming "
+                f"columns of {spec.label_columns}."
+            )
+        if self.scorecard_from and not self.demand_label:
+            raise ValueError(
+                f"--scorecard-from {self.scorecard_from}: spec {spec.name!r} names no demand "
+                "label, so there is nothing to score risk for."
             )
         for name in ("demand_label", "risk_label"):
             label = getattr(self, name)

@@ -53,9 +53,12 @@ def _one_class(known: pd.DataFrame, label: str) -> bool:
 
 
 def propensity_metrics(
-    model: PropensityModel, rows: pd.DataFrame, label: str
+    model: PropensityModel | None, rows: pd.DataFrame, label: str
 ) -> dict[str, float | None]:
-    """Headline ranking and calibration figures on the rows with a known demand label."""
+    """Headline ranking and calibration figures on the rows with a known demand label (empty
+    for a scorecard-only bundle, which has no propensity model)."""
+    if model is None:
+        return dict.fromkeys(PROPENSITY_KEYS)
     known = rows[rows[label].notna()]
     if _one_class(known, label):
         return dict.fromkeys(PROPENSITY_KEYS)

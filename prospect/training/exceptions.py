@@ -27,3 +27,8 @@ class NoActiveModelError(BundleError, LookupError):
 
 class LibraryVersionWarning(UserWarning):
     """A bundle was written by other library versions than the installed ones."""
+
+
+class ScorecardOnlyError(BundleError):
+    """A bundle trained on a table with a risk label only: it scores risk but selects no list,
+    so it cannot be promoted or run (its scorecard serves ``train --scorecard-from``)."""

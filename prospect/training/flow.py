@@ -48,6 +48,7 @@ from segmentation import write_persona_report
 
 logger = logging.getLogger(__name__)
 
+SCORECARD_ONLY_REASON = "the training table has no demand label: the bundle is a scorecard only"
 PERSONAS_JSON = "personas.json"
 PERSONAS_HTML = "personas.html"
 PERSONA_REPORT_ROWS = 5_000
@@ -134,9 +135,12 @@ def train(
     bundle, challenger, rejects = _fit(data, spec, config, version, step, previous, Path(data_dir),
                                        borrowed)  # fmt: skip
     step("uplift")
-    bundle.uplift, uplift = uplift_fit.fit_uplift(
-        data.train(str(spec.month_column)), history.rows, spec, config
-    )
+    if config.has_demand_label:
+        bundle.uplift, uplift = uplift_fit.fit_uplift(
+            data.train(str(spec.month_column)), history.rows, spec, config
+        )
+    else:
+        uplift = {"learner": None, "reason": SCORECARD_ONLY_REASON}
     uplift.update(history_checksum=history_digest, history_source=history.source)
     _write(bundle, challenger, data, config, text, Path(data_dir), directory, step, rejects,
            (history.rows, uplift))  # fmt: skip
@@ -164,13 +168,16 @@ def _fit(
     """The bundle's models and the challenger; a table without a risk label gets no scorecard
     (or the ``borrowed`` one), no challenger and no reject inference (the card says so)."""
     train_rows = data.train(str(spec.month_column))
-    step("personas")
-    segmenter = fit_segmenter(train_rows, spec, config)
-    if previous_segmenter is not None:
-        segmenter.match_to(previous_segmenter)
-        logger.info("personas matched to the promoted bundle's; new: %s", segmenter.new_personas_)
-    step("propensity")
-    propensity = fit_propensity(train_rows, spec, config)
+    segmenter = propensity = None
+    if config.has_demand_label:  # else a scorecard only, for --scorecard-from elsewhere
+        step("personas")
+        segmenter = fit_segmenter(train_rows, spec, config)
+        if previous_segmenter is not None:
+            segmenter.match_to(previous_segmenter)
+            logger.info("personas matched to the promoted bundle's; new: %s",
+                        segmenter.new_personas_)  # fmt: skip
+        step("propensity")
+        propensity = fit_propensity(train_rows, spec, config)
     bundle = ModelBundle(version, spec, segmenter, propensity, None)
     if borrowed is not None:  # scored with another table's scorecard, profiled on these rows
         bundle.scorecard = borrowed.scorecard
@@ -206,14 +213,17 @@ def _write(
         card["reject_inference"] = rejects
         history, section = uplift
         test_rows = data.test(str(bundle.spec.month_column))
-        card["uplift"] = uplift_fit.uplift_card(
-            bundle.uplift, section, test_rows, history, bundle.spec, work
-        )
+        card["uplift"] = None
+        if bundle.propensity is not None:
+            card["uplift"] = uplift_fit.uplift_card(
+                bundle.uplift, section, test_rows, history, bundle.spec, work
+            )
         step("write")
         write_json(work / PERSONAS_JSON, cards.persona_records(bundle.segmenter))
-        sample = data.train(str(bundle.spec.month_column))
-        sample = sample.sample(min(len(sample), PERSONA_REPORT_ROWS), random_state=config.seed)
-        write_persona_report(bundle.segmenter, sample, work / PERSONAS_HTML)
+        if bundle.segmenter is not None:
+            sample = data.train(str(bundle.spec.month_column))
+            sample = sample.sample(min(len(sample), PERSONA_REPORT_ROWS), random_state=config.seed)
+            write_persona_report(bundle.segmenter, sample, work / PERSONAS_HTML)
         modelcard.write_model_card(card, work)
         write_bundle(work, bundle, text, {**_manifest(card, config), "uplift": section})
         work.rename(directory)
@@ -237,7 +247,10 @@ def _card(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "spec": spec.name,
         "params": config.to_dict(),
-        "calibration_choice": bundle.propensity.calibration_report_,
+        "kind": bundle.kind,
+        "calibration_choice": None
+        if bundle.propensity is None
+        else bundle.propensity.calibration_report_,
         "data": cards.data_section(data, spec, config),
         **test_month,
         "risk_model": {
@@ -261,6 +274,7 @@ def _manifest(card: dict[str, Any], config: TrainingConfig) -> dict[str, Any]:
     oracle = card["metrics"]["oracle"]
     return {
         "version": card["version"], "created_at": card["created_at"], "spec": card["spec"],
+        "kind": card["kind"],
         "data_checksum": card["data"]["checksum"], "seed": config.seed,
         "training_months": card["data"]["train_months"], "test_month": card["data"]["test_month"],
         "params": config.to_dict(), "calibration_choice": card["calibration_choice"],

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from prospect.cli import app as cli
-from prospect.cli.app import EXIT_BAD_INPUT
+from prospect.cli.app import EXIT_BAD_INPUT, EXIT_SCORECARD_ONLY
 from prospect.spec import load_spec
 
 SPECS = Path(__file__).parent / "specs"
@@ -230,14 +230,14 @@ def test_the_bank_marketing_table_goes_from_csv_to_an_approved_list(bank_table, 
     assert got["summary"]["exclusions"]["has_personal_loan"] > 0
 
 
-def _demand_only(table: OwnTable, folder: Path) -> OwnTable:
-    """The same table and months under a spec that names no risk label (the column is gone)."""
-
+def _one_label(table: OwnTable, folder: Path, keep: str = "demand") -> OwnTable:
+    """The same table and months under a spec that names only the ``keep`` label (the other
+    label's column is gone from the spec)."""
     spec = yaml.safe_load(table.spec.read_text(encoding="utf-8"))
-    risk = spec["labels"].pop("risk")
-    spec["name"] = f"{spec['name']}_demand_only"
-    spec["columns"] = [c for c in spec["columns"] if c["name"] != risk]
-    path = folder / "demand_only.yaml"
+    dropped = spec["labels"].pop("risk" if keep == "demand" else "demand")
+    spec["name"] = f"{spec['name']}_{keep}_only"
+    spec["columns"] = [c for c in spec["columns"] if c["name"] != dropped]
+    path = folder / f"{keep}_only.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     return OwnTable(path, table.train_dir, table.batch, table.month)
 
@@ -247,7 +247,7 @@ def test_a_table_without_a_risk_label_gets_a_list_that_says_it_has_no_risk_filte
 ):
     from prospect.risk_filter import NO_RISK_WARNING
 
-    got = _from_csv_to_approved_list(_demand_only(gbk_table, tmp_path), settings)
+    got = _from_csv_to_approved_list(_one_label(gbk_table, tmp_path), settings)
     batch = pd.read_csv(gbk_table.batch, encoding="gbk", dtype=str)
     _check_the_list(got, tmp_path / "demand_only.yaml", batch, "客户编号")
     summary = got["summary"]
@@ -282,14 +282,20 @@ def test_a_list_with_its_scorecard_carries_no_risk_warning_anywhere(gbk_table, s
 def test_a_table_without_a_risk_label_can_score_risk_with_another_bundles_scorecard(
     gbk_table, settings, tmp_path
 ):
-    source = _invoke("train", "--data", str(gbk_table.train_dir), "--spec", str(gbk_table.spec),
-                     "--folds", "1", "--personas", "3")  # fmt: skip
+    risk_only = _one_label(gbk_table, tmp_path, keep="risk")
+    train = ["train", "--data", str(gbk_table.train_dir), "--folds", "1", "--personas", "3"]
+    said = _invoke(*train, "--spec", str(risk_only.spec))
     [source_dir] = (settings.artifacts_dir / "models").iterdir()
-    assert source_dir.name in source
-    table = _demand_only(gbk_table, tmp_path)
-    args = ["train", "--data", str(table.train_dir), "--spec", str(table.spec), "--folds", "1",
-            "--personas", "3", "--scorecard-from"]  # fmt: skip
-    said = _invoke(*args, str(source_dir), "--promote")
+    assert source_dir.name in said and "scorecard ROC-AUC 0." in said
+    source_card = json.loads((source_dir / "model_card.json").read_text(encoding="utf-8"))
+    assert source_card["kind"] == "scorecard" and source_card["scorecard"]["points_table"]
+    # a scorecard alone selects no list: promoting it is refused with its own exit code
+    refused = CliRunner().invoke(cli, ["promote", source_dir.name])
+    assert refused.exit_code == EXIT_SCORECARD_ONLY == 10
+    assert f"--scorecard-from {source_dir.name}" in " ".join(refused.output.split())
+    table = _one_label(gbk_table, tmp_path)
+    said = _invoke(*train, "--spec", str(table.spec), "--scorecard-from", str(source_dir),
+                   "--promote")  # fmt: skip
     assert f"risk model: the scorecard of bundle {source_dir.name}" in said
     _invoke("run", "--month", table.month, "--batch", str(table.batch), "--inline",
             "--spec", str(table.spec))  # fmt: skip
@@ -312,10 +318,10 @@ def test_a_table_without_a_risk_label_can_score_risk_with_another_bundles_scorec
     spec["columns"] = [c for c in spec["columns"] if c["name"] != "late_90d"]
     narrower = tmp_path / "narrower.yaml"
     narrower.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
-    train = ["train", "--data", str(table.train_dir), "--scorecard-from", source_dir.name]
-    refused = CliRunner().invoke(cli, [*train, "--spec", str(narrower)])
+    borrow = [*train, "--scorecard-from", source_dir.name]
+    refused = CliRunner().invoke(cli, [*borrow, "--spec", str(narrower)])
     assert refused.exit_code == EXIT_BAD_INPUT
     assert "reads feature(s) ['late_90d']" in " ".join(refused.output.split())
     # and a table with its own risk label trains its own
-    own = CliRunner().invoke(cli, [*train, "--spec", str(gbk_table.spec)])
+    own = CliRunner().invoke(cli, [*borrow, "--spec", str(gbk_table.spec)])
     assert own.exit_code == EXIT_BAD_INPUT and "names a risk label" in " ".join(own.output.split())
