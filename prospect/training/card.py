@@ -21,6 +21,7 @@ from prospect.training.charts import calibration_chart, lift_gain_chart
 from prospect.training.config import TrainingConfig
 from prospect.training.data import TrainingData
 from prospect.training.fit import fit_challenger, fit_propensity, fit_scorecard
+from prospect.training.score_benchmark import score_benchmark
 from risk import Challenger, Scorecard
 from risk.scorecard import points_follow_risk
 
@@ -127,6 +128,7 @@ def test_month_card(
             if p_demand is None
             else ev.oracle_comparison(data_dir, test, spec, config, p_demand, pds),
         },
+        "score_benchmark": score_benchmark(test, spec, config, p_demand, pds.get("scorecard")),
         **demand,
         "top_features": {
             "propensity": []

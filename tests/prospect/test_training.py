@@ -7,6 +7,7 @@ import json
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 
 from prospect.io import file_checksum, read_batch
@@ -331,3 +332,34 @@ def test_card_shows_the_signed_scorecard_and_the_reject_inference_comparison(tra
     html = (directory / "model_card.html").read_text(encoding="utf-8")
     assert "Reject inference" in html and "First reasons on the test month" in html
     assert "reference: every label" in html
+
+
+def test_the_card_sets_the_tables_own_score_beside_ours(card, trained):
+    bench = card["score_benchmark"]
+    assert bench["column"] == "credit_score" and bench["rows_with_score"] > 0
+    for target in ("demand", "risk"):
+        row = bench[target]
+        assert 0.5 <= row["theirs_roc_auc"] <= 1 and 0 < row["ours_roc_auc"] <= 1
+        assert row["difference"] == pytest.approx(row["ours_roc_auc"] - row["theirs_roc_auc"])
+        assert row["theirs_direction"].split()[1] == "credit_score"
+    html = (trained[0].directory / "model_card.html").read_text(encoding="utf-8")
+    assert f"{bench['risk']['ours_roc_auc']:.4f}" in html and "Your current score vs ours" in html
+
+
+def test_the_current_score_is_read_the_way_round_that_ranks_better():
+    from prospect.training.score_benchmark import score_benchmark
+
+    spec = load_spec("subscriber_5g")
+    rng = np.random.default_rng(0)
+    risk = rng.random(2_000)
+    test = pd.DataFrame({
+        "credit_score": 800 - 400 * risk + rng.normal(0, 40, 2_000),  # higher = safer
+        "defaulted": (rng.random(2_000) < risk).astype(float), "took_card": np.nan,
+    })  # fmt: skip
+    config = TrainingConfig().resolved(spec)
+    bench = score_benchmark(test, spec, config, None, risk)
+    assert bench["demand"] is None  # no propensity given
+    assert bench["risk"]["theirs_direction"] == "lower credit_score means more likely to default"
+    assert bench["risk"]["theirs_roc_auc"] > 0.7 and bench["risk"]["rank_correlation"] < -0.8
+    assert score_benchmark(test, spec.model_copy(update={"labels": spec.labels.model_copy(
+        update={"score": None})}), config, None, risk) is None  # fmt: skip
