@@ -132,8 +132,8 @@ def promote_command(
             row = registry.promote(version, actor=f"cli:{getpass.getuser()}")
         except ScorecardOnlyError as exc:
             fail(exc, EXIT_SCORECARD_ONLY)
-        except ProspectError as exc:
-            fail(str(exc))
+        except ProspectError as exc:  # no such version, or a bundle that fails its checksum
+            fail(exc, EXIT_BAD_INPUT)
     for warning in caught:
         console.print(f"warning: {warning.message}", style="yellow", markup=False)
     console.print(f"promoted {row['version']}; new runs score with it.", markup=False)

@@ -141,7 +141,8 @@ def test_cli_models_and_promote(settings, trained_dir):
     row = next(line for line in listed.output.splitlines() if "m-a" in line)
     assert "*" in row
     missing = runner.invoke(app, ["promote", "m-zz"])
-    assert missing.exit_code == 2 and "no registered model version 'm-zz'" in missing.output
+    assert missing.exit_code == EXIT_BAD_INPUT
+    assert "no registered model version 'm-zz'" in missing.output
 
 
 def test_cli_train_on_inputs_already_trained_does_nothing(settings, trained_dir, months_dir):
