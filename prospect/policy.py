@@ -73,10 +73,16 @@ def mask(value: str | None) -> str | None:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+CONTACT_TARGET_COLUMN = "msisdn"  # the number a channel dials, whatever the spec calls it
+
+
 @cache
 def personal_columns(spec_name: str = DEFAULT_SPEC_NAME) -> frozenset[str]:
-    """The target columns the dataset spec marks ``pii``."""
-    return frozenset(load_spec(spec_name).pii_columns) & frozenset(TARGET_COLUMNS)
+    """The target columns the dataset spec marks ``pii``, and always the contact number (the
+    spec's ``contact_column`` is stored under that name, so the spec's own name for it would
+    not match a target column)."""
+    named = frozenset(load_spec(spec_name).pii_columns) & frozenset(TARGET_COLUMNS)
+    return named | {CONTACT_TARGET_COLUMN}
 
 
 def campaign_personal_columns(session: Session, campaign: Campaign) -> frozenset[str]:

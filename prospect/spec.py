@@ -205,6 +205,7 @@ class DatasetSpec(BaseModel):
     personas: PersonaColumns = PersonaColumns()
     columns: list[ColumnSpec]
     guards: GuardSpec = Field(default_factory=GuardSpec)
+    contact_column: str | None = None
 
     @model_validator(mode="after")
     def _check_columns(self) -> DatasetSpec:
@@ -226,6 +227,13 @@ class DatasetSpec(BaseModel):
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"guards.formats.{ref}: not a regular expression: {exc}") from exc
+        if self.contact_column is not None and (
+            self.contact_column not in names or self.column(self.contact_column).role != "pii"
+        ):
+            raise ValueError(
+                f"contact_column {self.contact_column!r} must be a column of role pii (the "
+                "number a channel dials is personal data, masked unless a user may see it)"
+            )
         self._check_labels()
         self._check_expressions(names)
         for name in [*self.personas.numeric, *self.personas.categorical]:
@@ -354,6 +362,15 @@ class DatasetSpec(BaseModel):
     @property
     def opt_out_key(self) -> str:
         return self.eligibility.opt_out_key or self.id_column
+
+    @property
+    def contact_source(self) -> str | None:
+        """The column a list's contact number (``msisdn`` in targets) comes from: the spec's
+        ``contact_column``, else a column named ``msisdn``, else none (the list has no
+        number; the CRM joins on the id)."""
+        if self.contact_column is not None:
+            return self.contact_column
+        return "msisdn" if any(c.name == "msisdn" for c in self.columns) else None
 
     @cached_property
     def guarded_columns(self) -> list[str]:

@@ -91,7 +91,11 @@ def scored_frame(scorer: Scorer, frame: pd.DataFrame, spec: DatasetSpec) -> pd.D
     if missing:
         raise ValueError(f"the model bundle's scores lack column(s) {missing}.")
     out = pd.DataFrame({"user_id": frame[spec.id_column].astype(str).to_numpy()})
-    for col in (CONTACT_COLUMN, *spec.eligibility_columns):
+    contact = spec.contact_source
+    out[CONTACT_COLUMN] = (
+        frame[contact].to_numpy() if contact in frame.columns else float("nan")
+    )  # the spec's contact column, under the one name targets keep it
+    for col in spec.eligibility_columns:
         out[col] = frame[col].to_numpy() if col in frame.columns else float("nan")
     out[OPT_OUT_COLUMN] = frame[spec.opt_out_key].astype(str).to_numpy()
     for col in (*SCORE_COLUMNS, *(c for c in OPTIONAL_SCORE_COLUMNS if c in scores.columns)):

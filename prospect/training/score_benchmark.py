@@ -1,4 +1,4 @@
-""""Your current score vs ours": the table's own score (``labels.score``) against our models.
+""" "Your current score vs ours": the table's own score (``labels.score``) against our models.
 
 A bank or operator usually ranks customers already (a bureau or in-house score). Before it
 trusts a new model it wants to know whether that model ranks better than what it has, on the

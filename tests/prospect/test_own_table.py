@@ -213,6 +213,11 @@ def test_a_gbk_table_with_chinese_headers_goes_from_csv_to_an_approved_list(gbk_
     assert (listed["已持卡"] == "否").all() and (listed["年龄"].astype(int) >= 18).all()
     exclusions = got["summary"]["exclusions"]
     assert exclusions["under_age"] == 5 and exclusions["existing_cardholder"] > 0
+    # the list carries the spec's contact_column (手机号) as its number, masked for a viewer
+    phones = dict(zip(batch["客户编号"], batch["手机号"], strict=True))
+    for row in got["rows"]:
+        phone = phones[row["user_id"]]
+        assert row["msisdn"] == phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
     args = ["run", "--month", "2026-05", "--batch", str(gbk_table.batch), "--inline"]
     other = CliRunner().invoke(cli, [*args, "--spec", "subscriber_5g"])
     assert other.exit_code == EXIT_BAD_INPUT  # a spec that does not fit the model

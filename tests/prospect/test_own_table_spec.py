@@ -4,6 +4,7 @@ rules and derived columns as safe expressions, sentinels and special values, per
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -86,8 +87,19 @@ def test_label_roles_name_label_columns_and_training_takes_them_from_the_spec(tm
     no_risk = TrainingConfig().resolved(spec_of(tmp_path, "labels: {demand: bought}\n"))
     assert no_risk.risk_label == "" and not no_risk.has_risk_label  # trains with no scorecard
     no_demand = spec_of(tmp_path, "labels: {risk: bad}\n")
-    with pytest.raises(ValueError, match=r"names no demand label: add `labels: \{demand: <col"):
-        TrainingConfig().resolved(no_demand).check(no_demand)
+    scorecard_only = TrainingConfig().resolved(no_demand)
+    scorecard_only.check(no_demand)  # a scorecard-only bundle
+    assert not scorecard_only.has_demand_label and scorecard_only.has_risk_label
+    none = spec_of(tmp_path, "")
+    with pytest.raises(ValueError, match=r"names no label: add `labels: \{demand: <column>\}`"):
+        TrainingConfig().resolved(none).check(none)
+    with pytest.raises(ValueError, match="nothing to score risk for"):
+        TrainingConfig(scorecard_from="m-1").resolved(no_demand).check(no_demand)
+
+
+def test_the_contact_column_must_be_personal_data(tmp_path):
+    with pytest.raises(SpecError, match="contact_column 'age' must be a column of role pii"):
+        spec_of(tmp_path, "contact_column: age\n")
 
 
 @pytest.mark.parametrize(
@@ -253,3 +265,10 @@ def test_every_column_an_eligibility_rule_reads_is_guarded_by_the_gate(tmp_path)
                        reference=reference)  # fmt: skip
     assert cleared.outcome == "quarantine"
     assert any(f.column == "member" and f.check.startswith("guard") for f in cleared.failures)
+
+
+def test_the_contact_number_of_any_table_is_personal_data():
+    from prospect.policy import personal_columns
+
+    own = Path(__file__).parent / "specs" / "card_customers_gbk.yaml"  # its number is `phone`
+    assert "msisdn" in personal_columns(str(own)) and "msisdn" in personal_columns()
