@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospect.spec import SpecError, load_spec
-from prospect.store.models import ROLES, Campaign, DQReport, Run
+from prospect.spec import BUNDLE_SPEC_FILE, SpecError, load_spec
+from prospect.store.models import ROLES, Campaign, DQReport, ModelVersion, Run
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,11 @@ def personal_columns(spec_name: str = DEFAULT_SPEC_NAME) -> frozenset[str]:
 
 
 def campaign_personal_columns(session: Session, campaign: Campaign) -> frozenset[str]:
-    """The personal target columns of ``campaign``, from the spec its batch was checked with."""
+    """The personal target columns of ``campaign``: from the spec its model bundle was trained
+    on (the run read its batch with it), else the spec its batch was checked with by name."""
+    bundle = session.get(ModelVersion, campaign.model_version)
+    if bundle is not None and (Path(bundle.path) / BUNDLE_SPEC_FILE).is_file():
+        return personal_columns(str(Path(bundle.path) / BUNDLE_SPEC_FILE))
     stmt = (
         select(DQReport.spec_name)
         .join(Run, Run.dq_report_id == DQReport.id)

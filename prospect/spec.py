@@ -24,6 +24,7 @@ Role = Literal["id", "month", "numeric", "categorical", "boolean", "label", "pii
 DType = Literal["string", "int", "float", "bool"]
 FEATURE_ROLES = ("numeric", "categorical", "boolean")
 RULE_PARAMETERS = ("min_age",)  # campaign-config values an eligibility rule may read
+BUNDLE_SPEC_FILE = "spec.yaml"  # a model bundle keeps the spec it was trained on here
 
 
 class PersonaWords(BaseModel):

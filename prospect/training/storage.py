@@ -18,7 +18,7 @@ import joblib
 import yaml
 
 from prospect.io import file_checksum
-from prospect.spec import DatasetSpec
+from prospect.spec import BUNDLE_SPEC_FILE, DatasetSpec
 from prospect.training.bundle import ModelBundle
 from prospect.training.exceptions import (
     BundleIntegrityError,
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 BUNDLE_FILE = "bundle.joblib"
 MANIFEST_FILE = "manifest.json"
 PROFILE_FILE = "stability_profile.json"
+SPEC_FILE = BUNDLE_SPEC_FILE  # the spec as trained on, readable without unpickling
 # distribution name -> module carrying __version__ (xgboost ships as xgboost or xgboost-cpu)
 LIBRARIES = {
     "scikit-learn": "sklearn", "xgboost": "xgboost", "kmodes": "kmodes",
@@ -53,8 +54,10 @@ def write_bundle(directory: Path, bundle: ModelBundle, spec_text: str, manifest:
         "uplift": bundle.uplift,
     }  # fmt: skip
     joblib.dump(payload, directory / BUNDLE_FILE, compress=3)
+    (directory / SPEC_FILE).write_text(spec_text, encoding="utf-8")
     manifest = {**manifest, "libraries": library_versions(),
-                "bundle_sha256": file_checksum(directory / BUNDLE_FILE)}  # fmt: skip
+                "bundle_sha256": file_checksum(directory / BUNDLE_FILE),
+                "spec_sha256": file_checksum(directory / SPEC_FILE)}  # fmt: skip
     if bundle.stability_profile is not None:
         write_json(directory / PROFILE_FILE, bundle.stability_profile.to_dict())
         manifest["stability_profile_sha256"] = file_checksum(directory / PROFILE_FILE)

@@ -204,7 +204,9 @@ def _check_the_list(got: dict, spec_path: Path, batch: pd.DataFrame, id_header: 
                            for d in drivers), drivers[:5]  # fmt: skip
 
 
-def test_a_gbk_table_with_chinese_headers_goes_from_csv_to_an_approved_list(gbk_table, settings):
+def test_a_gbk_table_with_chinese_headers_goes_from_csv_to_an_approved_list(
+    gbk_table, settings, capfd
+):
     got = _from_csv_to_approved_list(gbk_table, settings)
     batch = pd.read_csv(gbk_table.batch, encoding="gbk", dtype=str)
     _check_the_list(got, gbk_table.spec, batch, "客户编号")
@@ -218,6 +220,8 @@ def test_a_gbk_table_with_chinese_headers_goes_from_csv_to_an_approved_list(gbk_
     for row in got["rows"]:
         phone = phones[row["user_id"]]
         assert row["msisdn"] == phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    said = capfd.readouterr().err  # the bundle's spec says what is personal, read by path
+    assert "cannot be read; using" not in said and "exports campaign" in said
     args = ["run", "--month", "2026-05", "--batch", str(gbk_table.batch), "--inline"]
     other = CliRunner().invoke(cli, [*args, "--spec", "subscriber_5g"])
     assert other.exit_code == EXIT_BAD_INPUT  # a spec that does not fit the model

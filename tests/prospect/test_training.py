@@ -67,7 +67,7 @@ def latest(months_dir, trained):
 def test_bundle_folder_holds_models_manifest_card_and_charts(trained):
     result, _, steps = trained
     names = {p.name for p in result.directory.iterdir()}
-    assert {"bundle.joblib", "manifest.json", "model_card.html", "model_card.json",
+    assert {"bundle.joblib", "manifest.json", "spec.yaml", "model_card.html", "model_card.json",
             "lift_gain.png", "calibration.png", "personas.json"} <= names  # fmt: skip
     stored = joblib.load(result.directory / "bundle.joblib")  # the challenger is only reported
     assert set(stored) == {
