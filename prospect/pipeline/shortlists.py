@@ -8,7 +8,7 @@ the same files (a user is in exactly one partition), so the list is the one the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -20,12 +20,25 @@ EXPLANATIONS = ("drivers", "reasons")
 ID = "user_id"
 
 
-def read_shortlists(paths: Sequence[Path]) -> pd.DataFrame:
-    """The shortlists merged, with every column but :data:`EXPLANATIONS`, which hold None."""
+def read_shortlists(
+    paths: Sequence[Path], reduce: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """The shortlists merged, with every column but :data:`EXPLANATIONS`, which hold None.
+
+    ``reduce`` (a frame -> the rows of it that can still be in the list) is applied each time
+    a shortlist is added, so memory holds the survivors so far and one shortlist, never all of
+    them. It is exact: the survivors of a union of survivor sets are the survivors of the
+    whole (:mod:`prospect.targeting.candidates`), so any order of folding ends with them.
+    """
     names = [c for c in pq.read_schema(paths[0]).names if c not in EXPLANATIONS]
-    merged = pd.concat([pd.read_parquet(p, columns=names) for p in paths], ignore_index=True)
-    for name in EXPLANATIONS:
-        merged[name] = None
+    merged: pd.DataFrame | None = None
+    for path in paths:
+        part = pd.read_parquet(path, columns=names).assign(**dict.fromkeys(EXPLANATIONS))
+        merged = part if merged is None else pd.concat([merged, part], ignore_index=True)
+        if reduce is not None and len(paths) > 1:
+            merged = reduce(merged).reset_index(drop=True)
+    if merged is None:
+        raise ValueError("no shortlist to read: a run has at least one partition")
     return merged
 
 

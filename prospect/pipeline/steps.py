@@ -307,16 +307,13 @@ def _select(plan: RunPlan, settings: Settings) -> CampaignList:
     ]
     suppressed, contacts = inputs.load_contact_rules(settings, plan.run_id)
     scorer = load_scorer(settings, plan.model_version)
-    campaign = build_campaign(
-        shortlists.read_shortlists(paths),
-        plan.campaign_config,
-        campaign_key=plan.run_id,
-        rules=_spec(plan, settings).eligibility.rules,
-        suppressed=suppressed,
-        contacts=contacts,
-        as_of=plan.as_of,
-        risk_filter=scorer.risk_filter,
-    )
+    rules: dict[str, Any] = {
+        "rules": _spec(plan, settings).eligibility.rules, "suppressed": suppressed,
+        "contacts": contacts, "as_of": plan.as_of, "risk_filter": scorer.risk_filter,
+    }  # fmt: skip
+    config = plan.campaign_config
+    merged = shortlists.read_shortlists(paths, lambda rows: shortlist(rows, config, **rules))
+    campaign = build_campaign(merged, config, campaign_key=plan.run_id, **rules)
     targets = shortlists.with_explanations(campaign.targets, paths)
     campaign = inputs.with_partition_counts(dataclasses.replace(campaign, targets=targets), counts)
     parts = [c.get("stability") for c in counts]

@@ -302,3 +302,27 @@ def test_shortlists_without_a_risk_model_give_the_same_campaign():
     assert full.to_csv(index=False) == build_campaign(
         merged, cfg, campaign_key="k", **options
     ).targets.to_csv(index=False)
+
+
+def test_shortlists_folded_one_at_a_time_select_the_list_of_all_rows(tmp_path):
+    from prospect.pipeline.shortlists import read_shortlists
+
+    scored = random_scored(1200, seed=14)
+    cfg = config(budget={"contacts": 30})
+    options = {"rules": RULES, "as_of": AS_OF}
+    paths = []
+    for i, part in enumerate(np.array_split(scored, 6)):
+        paths.append(tmp_path / f"part-{i}.parquet")
+        shortlist(part, cfg, **options).to_parquet(paths[-1])
+    held: list[int] = []
+
+    def reduce(rows: pd.DataFrame) -> pd.DataFrame:
+        held.append(len(rows))
+        return shortlist(rows, cfg, **options)
+
+    folded = read_shortlists(paths, reduce)
+    assert len(held) == 6 and max(held) < sum(len(pd.read_parquet(p)) for p in paths)
+    full = build_campaign(scored, cfg, campaign_key="k", **options).targets
+    listed = build_campaign(folded, cfg, campaign_key="k", **options).targets
+    columns = ["rank", "user_id", "persona", "expected_value", "is_control"]
+    assert listed[columns].to_csv(index=False) == full[columns].to_csv(index=False)
