@@ -76,7 +76,7 @@ def promote(
     settings = settings or get_settings()
     row = _row(settings, version)
     bundle = load_bundle_dir(Path(row["path"]), expected_sha256=row["checksum"])
-    bundle._prospect_models()  # raises ScorecardOnlyError for a scorecard only
+    bundle.prospect_models()  # raises ScorecardOnlyError for a scorecard only
     engine = _engine(settings)
     try:
         with session_scope(engine, immediate=True) as session:

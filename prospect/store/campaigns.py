@@ -129,7 +129,7 @@ def _target_rows(df: pd.DataFrame, campaign_id: int, size: int) -> Iterator[list
 def _floats(values: pd.Series) -> list[float | None]:
     """Plain floats, None for a missing one (PostgreSQL would keep a NaN as the number NaN)."""
     out: list[float | None] = values.astype("float64").tolist()
-    return [None if v != v else v for v in out]
+    return [None if v is not None and math.isnan(v) else v for v in out]
 
 
 def _optional(part: pd.DataFrame, column: str) -> list[Any]:

@@ -62,7 +62,9 @@ class ModelBundle:
         """``"scorecard"``, or ``"none"`` for a bundle without a risk model."""
         return risk_filter_of(self.scorecard)
 
-    def _prospect_models(self) -> tuple[PersonaSegmenter, PropensityModel]:
+    def prospect_models(self) -> tuple[PersonaSegmenter, PropensityModel]:
+        """The segmenter and propensity model; ScorecardOnlyError for a scorecard only (the
+        one refusal ``prospect promote`` and scoring share)."""
         if self.segmenter is None or self.propensity is None:
             raise ScorecardOnlyError(
                 f"model bundle {self.version} is a scorecard only (its table has no demand "
@@ -73,7 +75,7 @@ class ModelBundle:
 
     def assign_personas(self, df: pd.DataFrame) -> pd.DataFrame:
         """Id, ``persona`` (int id) and ``persona_name`` of every row, indexed like ``df``."""
-        segmenter = self._prospect_models()[0]
+        segmenter = self.prospect_models()[0]
         ids = segmenter.predict(df)
         names = pd.Series(segmenter.names_).reindex(ids).to_numpy(dtype=object)
         return pd.DataFrame(
@@ -99,7 +101,7 @@ class ModelBundle:
         """
         out = self.assign_personas(df)
         out["p_demand"], out["drivers"] = demand_and_drivers(
-            self._prospect_models()[1], df, n_drivers, reason_labels(self.spec)
+            self.prospect_models()[1], df, n_drivers, reason_labels(self.spec)
         )  # worded like the scorecard's reasons: the spec's titles
         if self.uplift is not None:
             out["uplift"] = np.clip(self.uplift.predict(df[self.spec.feature_columns]), -1.0, 1.0)

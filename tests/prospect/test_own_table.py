@@ -144,6 +144,7 @@ def _review_and_export(settings, campaign_id: int) -> tuple[str, list[dict[str, 
         token = _csrf(client.get("/review/login").text)
         form = {"username": "rita", "password": PASSWORD, "csrf_token": token}
         assert client.post("/review/login", data=form, follow_redirects=False).status_code == 303
+        listing = client.get("/review").text
         page = client.get(f"/review/campaigns/{campaign_id}").text
         form = {"decision": "approved", "comment": "own table", "csrf_token": _csrf(page)}
         url = f"/review/campaigns/{campaign_id}/decision"
@@ -153,7 +154,7 @@ def _review_and_export(settings, campaign_id: int) -> tuple[str, list[dict[str, 
         campaign = client.get(f"/api/v1/campaigns/{campaign_id}", headers=viewer).json()
     app.state.engine.dispose()
     assert export.status_code == 200, export.text
-    api = {"campaign": campaign, "export_headers": dict(export.headers)}
+    api = {"campaign": campaign, "export_headers": dict(export.headers), "listing": listing}
     return page, list(csv.DictReader(io.StringIO(export.text))), api
 
 
@@ -266,6 +267,13 @@ def test_a_table_without_a_risk_label_gets_a_list_that_says_it_has_no_risk_filte
     assert summary["expected_defaults"] is None
     said = html.unescape(" ".join(got["page"].split()))
     assert 'data-testid="risk-warning"' in said and NO_RISK_WARNING in said
+    assert 'data-testid="no-risk-filter"' in got["listing"]  # the list of campaigns says it too
+    # no risk filter is not no rules: nobody unverified, blacklisted, holding the card or under
+    # age is listed
+    listed = batch[batch["客户编号"].isin({r["user_id"] for r in got["rows"]})]
+    assert (listed["实名认证"] == "是").all() and (listed["黑名单"] == "否").all()
+    assert (listed["已持卡"] == "否").all() and (listed["年龄"].astype(int) >= 18).all()
+    assert summary["exclusions"]["blacklisted"] > 0 and summary["exclusions"]["under_age"] == 5
     assert got["campaign"]["risk_filter"] == "none"
     assert got["campaign"]["risk_warning"] == NO_RISK_WARNING
     assert {r["risk_filter"] for r in got["rows"]} == {"none"}
@@ -284,6 +292,7 @@ def test_a_list_with_its_scorecard_carries_no_risk_warning_anywhere(gbk_table, s
     got = _from_csv_to_approved_list(gbk_table, settings)
     assert got["summary"]["risk_filter"] == "scorecard" and got["summary"]["risk_warning"] is None
     assert 'data-testid="risk-warning"' not in got["page"]
+    assert 'data-testid="no-risk-filter"' not in got["listing"]
     assert got["campaign"]["risk_filter"] == "scorecard" and "risk_filter" not in got["rows"][0]
     assert "prospect-risk-warning" not in got["export_headers"]
 
@@ -298,6 +307,9 @@ def test_a_table_without_a_risk_label_can_score_risk_with_another_bundles_scorec
     assert source_dir.name in said and "scorecard ROC-AUC 0." in said
     source_card = json.loads((source_dir / "model_card.json").read_text(encoding="utf-8"))
     assert source_card["kind"] == "scorecard" and source_card["scorecard"]["points_table"]
+    assert 'data-testid="scorecard-only"' in (source_dir / "model_card.html").read_text(
+        encoding="utf-8")  # fmt: skip
+    assert not (source_dir / "personas.html").exists()  # no personas without a demand label
     # a scorecard alone selects no list: promoting it is refused with its own exit code
     refused = CliRunner().invoke(cli, ["promote", source_dir.name])
     assert refused.exit_code == EXIT_SCORECARD_ONLY == 10

@@ -199,3 +199,22 @@ def test_the_database_refuses_a_second_approved_list_for_a_month(
         for cid in ids:
             session.get(Campaign, cid).status = "approved"
             session.flush()
+
+
+def test_a_list_without_a_risk_model_stores_no_pd_and_no_other_list_may(
+    store_engine, store_run, store_targets
+):
+    no_risk = {**FIELDS, "summary": {"risk_filter": "none"}}
+    unknown = store_targets(4).assign(pd=np.nan, score_points=np.nan)
+    made_up = pytest.raises(ValueError, match="'pd' has 4 value")  # a PD from nowhere
+    with session_scope(store_engine) as session, made_up:
+        save_campaign(session, store_run(session), no_risk, store_targets(4))
+    unchecked = pytest.raises(ValueError, match="'pd' has 4 missing")  # risk-checked, no PD
+    with session_scope(store_engine) as session, unchecked:
+        save_campaign(session, store_run(session), FIELDS, unknown)
+    with session_scope(store_engine) as session:
+        save_campaign(session, store_run(session), no_risk, unknown)
+    with session_scope(store_engine) as session:
+        stored = session.execute(select(Target.pd, Target.score_points)).all()
+        null = session.scalar(select(func.count()).where(Target.pd.is_(None)))
+    assert stored == [(None, None)] * 4 and null == 4  # NULL, not NaN, on PostgreSQL too

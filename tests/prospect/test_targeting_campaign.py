@@ -262,7 +262,9 @@ def _without_risk_model(scored: pd.DataFrame) -> pd.DataFrame:
     return scored.assign(pd=np.nan, score_points=np.nan, reasons=[[]] * len(scored))
 
 
-def test_a_list_without_a_risk_model_is_selected_by_demand_alone_and_says_so():
+def test_a_list_without_a_risk_model_is_selected_by_demand_alone_and_says_so(tmp_path):
+    import html
+
     from prospect.risk_filter import NO_RISK_WARNING
 
     scored = _without_risk_model(random_scored(400, seed=11))
@@ -273,6 +275,8 @@ def test_a_list_without_a_risk_model_is_selected_by_demand_alone_and_says_so():
     assert summary["risk_filter"] == "none" and summary["risk_warning"] == NO_RISK_WARNING
     assert summary["exclusions"]["unscored"] == summary["exclusions"]["pd_above_ceiling"] == 0
     assert summary["expected_defaults"] is None and summary["expected_default_rate"] is None
+    report = write_campaign_summary(kept, tmp_path)["html"].read_text(encoding="utf-8")
+    assert NO_RISK_WARNING in " ".join(html.unescape(report).split())  # the campaign report
     assert len(kept.targets) == 50 and kept.targets["pd"].isna().all()
     # the value leaves out the loss on default: demand times the gain, less the contact cost
     assert np.allclose(kept.targets["expected_value"], kept.targets["p_demand"] * 600.0 - 0.5)
