@@ -1,5 +1,7 @@
 """Benchmark: the select step of a 1M-subscriber month in 8 and 32 partitions, its shortlists
-folded one at a time (as the run does) against all of them merged at once (as it did).
+folded one at a time (as the run does) against all of them merged at once (as it did); and the
+solver's default proof (within ``solver.max_gap`` of the best list) against a proof to the
+optimum (``max_gap: 0``, as every run did before), on the same shortlists at 8 partitions.
 
 Folding reduces the survivors after each shortlist is added, so the step holds the survivors
 so far and one shortlist instead of every shortlist; the list is the same (checked here).
@@ -23,6 +25,7 @@ from bench.common import figure, write_result
 N_USERS = 1_000_000
 PARTITIONS = (8, 32)
 MODES = ("fold", "all_at_once")
+TO_OPTIMUM = "proof_to_optimum"  # fold, with max_gap 0 and no time limit
 
 
 def _vm_hwm_mib() -> float:
@@ -64,10 +67,18 @@ def select_once(data_dir: str, run_id: str, mode: str) -> dict[str, Any]:
     if mode == "all_at_once":
         merge = shortlists.read_shortlists
         shortlists.read_shortlists = lambda paths, reduce=None: merge(paths)  # type: ignore[assignment]
+    if mode == TO_OPTIMUM:
+        from prospect.targeting import optimize, solver
+
+        def to_optimum(*args: Any, **_: Any) -> Any:
+            return solver.solve_binary(*args, max_gap=0.0, time_limit=None)
+
+        optimize.solve_binary = to_optimum  # type: ignore[assignment]
     started = time.process_time()
     campaign = steps._select(plan, settings)
     return {
         "cpu_seconds": time.process_time() - started, "base_mib": base, "peak_mib": _vm_hwm_mib(),
+        "optimality": campaign.summary["optimality"],
         "targets": campaign.targets[["rank", "user_id", "is_control"]].to_csv(index=False),
     }  # fmt: skip
 
@@ -85,9 +96,25 @@ def main() -> None:
     for n in PARTITIONS:
         with tempfile.TemporaryDirectory() as tmp:
             run = prepare(Path(tmp), n)
-            got = {mode: _in_process(run["data_dir"], run["run_id"], mode) for mode in MODES}
+            modes = MODES + ((TO_OPTIMUM,) if n == PARTITIONS[0] else ())
+            got = {mode: _in_process(run["data_dir"], run["run_id"], mode) for mode in modes}
         same = got["fold"].pop("targets") == got["all_at_once"].pop("targets")
         fold, whole = got["fold"], got["all_at_once"]
+        if TO_OPTIMUM in got:
+            exact = got[TO_OPTIMUM]
+            exact.pop("targets")
+            proof = fold["optimality"]
+            figures += [
+                figure(f"select step CPU, 1M in {n} partitions, proven within max_gap "
+                       f"{proof['max_gap']:g}", fold["cpu_seconds"], "s",
+                       peer="proof to the optimum (max_gap 0)", peer_value=exact["cpu_seconds"],
+                       higher_is_better=False),
+                figure(f"list value below the optimum, 1M in {n} partitions", round(
+                    exact["optimality"]["value"] - proof["value"], 2), "currency units",
+                    target=f"<= proven gap {proof['gap']}",
+                    met=exact["optimality"]["value"] - proof["value"] <= proof["gap"] + 0.01,
+                    peer="list value", peer_value=proof["value"]),
+            ]  # fmt: skip
         figures += [
             figure(f"select step peak memory, 1M in {n} partitions", fold["peak_mib"], "MiB",
                    peer="all shortlists at once", peer_value=whole["peak_mib"],

@@ -34,7 +34,8 @@ from prospect.targeting.eligibility import (
 )
 from prospect.targeting.exceptions import InfeasibleCampaign
 from prospect.targeting.optimize import select
-from prospect.targeting.summary import campaign_summary, selection_section
+from prospect.targeting.solver import Solution
+from prospect.targeting.summary import campaign_summary, optimality_section, selection_section
 from prospect.targeting.value import (
     PROPENSITY,
     UPLIFT,
@@ -189,23 +190,34 @@ def _ranked(chosen: pd.DataFrame, campaign_key: str, n_control: int) -> pd.DataF
     return ranked
 
 
+@dataclass(frozen=True)
+class _Chosen:
+    """An optimal list (ranked, control flagged), whether its control split is underpowered,
+    and the solver's proof of how close to the best list it is."""
+
+    ranked: pd.DataFrame
+    underpowered: bool
+    solution: Solution
+
+
 def _best_list(
     cands: pd.DataFrame, config: CampaignConfig, plan: ControlPlan, campaign_key: str
-) -> pd.DataFrame:
-    """The optimal list of up to ``B`` contacts plus its control, ranked, with a constant
-    ``_underpowered`` column (raises InfeasibleCampaign when no list meets the constraints)."""
+) -> _Chosen:
+    """The best list of up to ``B`` contacts plus its control (raises InfeasibleCampaign when
+    no list meets the constraints)."""
     size = (config.min_contacts, config.max_contacts + plan.budget_control)
-    picked = cands.loc[_lowest_ids_on_ties(cands, select(cands, config, size))]
+    solution = select(cands, config, size)
+    picked = cands.loc[_lowest_ids_on_ties(cands, solution.chosen)]
     split = split_control(len(picked), plan, config)
     if len(picked) - split.size < config.min_contacts:
         raise InfeasibleCampaign("min_contacts", f"min_contacts={config.min_contacts} cannot be "
                                  f"reached beside a control of {split.size}")  # fmt: skip
-    return _ranked(picked, campaign_key, split.size).assign(_underpowered=split.underpowered)
+    return _Chosen(_ranked(picked, campaign_key, split.size), split.underpowered, solution)
 
 
 def _propensity_list(
     pools: _Pools, config: CampaignConfig, plan: ControlPlan, campaign_key: str
-) -> pd.DataFrame | None:
+) -> _Chosen | None:
     """The list a propensity ranking would have chosen on the same budget and constraints, or
     None (no uplift model, or no such list is feasible)."""
     if pools.compare is None:
@@ -269,12 +281,13 @@ def build_campaign(
     cands = pool.loc[survivor_mask(pool, config)].sort_values("user_id", kind="mergesort")
     logger.info("%d eligible, %d candidates after exact reduction", len(pool), len(cands))
     plan = plan_control(cands["p_demand"].to_numpy(), cands["expected_value"].to_numpy(), config)
-    ranked = _best_list(cands, config, plan, campaign_key)
+    best = _best_list(cands, config, plan, campaign_key)
+    compared = _propensity_list(pools, config, plan, campaign_key)
     selection = selection_section(
-        ranked, _propensity_list(pools, config, plan, campaign_key), config, pools.basis,
-        plan.base_rate,
+        best.ranked, best.underpowered, None if compared is None else compared.ranked, config,
+        pools.basis, plan.base_rate, optimality_section(best.solution, config),
     )  # fmt: skip
-    targets = ranked.rename(columns={"persona": "persona_id", "persona_name": "persona"})
+    targets = best.ranked.rename(columns={"persona": "persona_id", "persona_name": "persona"})
     targets = targets.loc[:, list(TARGET_COLUMNS)]
     exclusions = count_reasons(pools.reason, rules)
     summary = campaign_summary(

@@ -76,6 +76,17 @@ class ContactPolicy(BaseModel):
     window_days: int = Field(default=90, ge=1)
 
 
+class Solver(BaseModel):
+    """How close to the best possible list the chosen one must be proven (``max_gap``, a share
+    of the list's value; 0 asks for optimal up to floating point) and how long the proof may
+    take. On time the best list found is kept and the summary shows the gap proven so far."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_gap: float = Field(default=1e-5, ge=0, lt=1)
+    time_limit_seconds: float | None = Field(default=600.0, gt=0)
+
+
 class ControlGroup(BaseModel):
     """The smallest uplift the campaign must be able to show against its random control, at
     level ``alpha`` with probability ``power``; the control is sized for it (never above the
@@ -105,6 +116,7 @@ class CampaignConfig(BaseModel):
         default_factory=ControlGroup, description="null: no control group (nothing measured)"
     )
     contact_policy: ContactPolicy = ContactPolicy()
+    solver: Solver = Solver()
     min_age: int = Field(default=18, ge=0)
     min_contacts: int = Field(default=1, ge=0)
 

@@ -20,3 +20,8 @@ class InfeasibleCampaign(ProspectError):
     def __init__(self, constraint: str, message: str) -> None:
         super().__init__(f"campaign infeasible ({constraint}): {message}")
         self.constraint = constraint
+
+
+class SelectionTimeout(ProspectError):
+    """The solver's time limit ran out before it found any list meeting the constraints (a
+    list found in time is returned with the bound proven so far, never this error)."""

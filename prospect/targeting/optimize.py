@@ -14,7 +14,8 @@ quota can only be met with such contacts the campaign is infeasible. Greedy top-
 once quotas or the ceiling bind, so the problem is solved to proven optimality
 on the exactly reduced pool of :mod:`prospect.targeting.candidates` by
 :mod:`prospect.targeting.solver` (LP bound by column generation, reduced-cost fixing, a
-small MILP; optimal to within 1e-9 of the objective).
+small MILP), proven within ``config.solver.max_gap`` of the optimum; the
+:class:`~prospect.targeting.solver.Solution` carries the value and the bound proven.
 Candidates arrive sorted by user_id, so equal inputs give the same model and the same answer.
 Personas in the quota rows are those with candidates plus those named in the config, so a
 named persona with a min_share but no candidate makes the campaign infeasible.
@@ -31,7 +32,7 @@ from scipy import sparse
 
 from prospect.targeting.config import DEFAULT_QUOTA_KEY, CampaignConfig
 from prospect.targeting.exceptions import InfeasibleCampaign
-from prospect.targeting.solver import solve_binary
+from prospect.targeting.solver import Solution, solve_binary
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +76,14 @@ def _rows(cands: pd.DataFrame, config: CampaignConfig) -> list[_Row]:
     return rows + _quota_rows(names, config)
 
 
-def _solve(ev: np.ndarray, rows: list[_Row], size: tuple[int, int]) -> np.ndarray | None:
+def _solve(
+    ev: np.ndarray, rows: list[_Row], size: tuple[int, int], config: CampaignConfig
+) -> Solution | None:
     matrix = sparse.vstack([r.coef for r in rows], format="csr")
     lower = np.array([r.lower for r in rows])
     upper = np.array([r.upper for r in rows])
-    return solve_binary(ev, matrix, lower, upper, size)
+    return solve_binary(ev, matrix, lower, upper, size, max_gap=config.solver.max_gap,
+                        time_limit=config.solver.time_limit_seconds)  # fmt: skip
 
 
 def _explain(
@@ -89,9 +93,9 @@ def _explain(
     ordered = sorted(rows[1:], key=lambda r: (not r.name.endswith("min_share"), r.name))
     for row in ordered:
         rest = [r for r in rows if r is not row]
-        if _solve(ev, rest, size) is not None:
+        if _solve(ev, rest, size, config) is not None:
             return InfeasibleCampaign(row.name, _message(row.name, config, len(ev)))
-    if _solve(ev, rows, (0, size[1])) is not None:
+    if _solve(ev, rows, (0, size[1]), config) is not None:
         return InfeasibleCampaign("min_contacts", _message("min_contacts", config, len(ev)))
     return InfeasibleCampaign("combined", "no list meets the quotas, ceiling and budget together")
 
@@ -117,8 +121,9 @@ def _message(name: str, config: CampaignConfig, n_candidates: int) -> str:
 
 def select(
     cands: pd.DataFrame, config: CampaignConfig, size: tuple[int, int] | None = None
-) -> np.ndarray:
-    """Mask of the optimal list among ``cands`` (persona_name, expected_value, ceiling_weight).
+) -> Solution:
+    """The best list among ``cands`` (persona_name, expected_value, ceiling_weight): its mask
+    (``chosen``), value and the bound proven on every list.
 
     ``size`` bounds the list's rows (default ``(min_contacts, max_contacts)``: no control).
 
@@ -126,12 +131,15 @@ def select(
     ------
     InfeasibleCampaign
         No list meets the constraints; the error names the constraint to relax.
+    SelectionTimeout
+        ``config.solver.time_limit_seconds`` ran out before any list was found.
     """
     size = size or (config.min_contacts, config.max_contacts)
     ev = cands["expected_value"].to_numpy(dtype=float)
     rows = _rows(cands, config)
-    chosen = _solve(ev, rows, size)
-    if chosen is None:
+    solution = _solve(ev, rows, size, config)
+    if solution is None:
         raise _explain(ev, rows, size, config)
-    logger.info("selected %d of %d candidates, EV %.2f", chosen.sum(), len(ev), ev[chosen].sum())
-    return chosen
+    logger.info("selected %d of %d candidates, EV %.2f, proven within %.2f of the best list",
+                solution.chosen.sum(), len(ev), solution.value, solution.gap)  # fmt: skip
+    return solution

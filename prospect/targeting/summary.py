@@ -30,6 +30,7 @@ from prospect.control_power import detectable_uplift
 from prospect.risk_filter import SCORECARD, filters_by_risk, risk_section
 from prospect.targeting.charts import distribution_png
 from prospect.targeting.config import CampaignConfig
+from prospect.targeting.solver import Solution
 
 if TYPE_CHECKING:
     from prospect.targeting.campaign import CampaignList
@@ -93,16 +94,36 @@ def incremental_cardholders(ranked: pd.DataFrame) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def optimality_section(solution: Solution, config: CampaignConfig) -> dict[str, Any]:
+    """How close to the best possible list this one is proven: its value, the solver's upper
+    bound on every list's value, the gap between them (currency and share of the bound) and
+    whether that is within ``config.solver.max_gap`` (False only when the time limit stopped
+    the proof)."""
+    share = solution.gap / abs(solution.bound) if solution.bound else 0.0
+    return {
+        "value": round(solution.value, 2),
+        "bound": round(solution.bound, 2),
+        "gap": round(solution.gap, 2),
+        "relative_gap": float(f"{share:.3g}"),
+        "max_gap": config.solver.max_gap,
+        "within_max_gap": bool(share <= config.solver.max_gap + 1e-9),
+    }
+
+
 def selection_section(
     ranked: pd.DataFrame,
+    underpowered: bool,
     propensity_ranked: pd.DataFrame | None,
     config: CampaignConfig,
     basis: str,
     base_rate: float | None,
+    optimality: dict[str, Any],
 ) -> dict[str, Any]:
-    """How the list was chosen: value basis, control sizing (and the smallest uplift the control
-    detects), incremental cardholders of the list and of the propensity-ranked list on the same
-    budget (None where unknown). ``ranked`` carries the ``_underpowered`` flag of its split."""
+    """How the list was chosen: value basis, how close to the best list it is proven
+    (:func:`optimality_section`), control sizing (and the smallest uplift the control detects;
+    ``underpowered``: the control split could not reach the power asked), incremental
+    cardholders of the list and of the propensity-ranked list on the same budget (None where
+    unknown)."""
     n_control = int(ranked["is_control"].sum())
     n_contacted = len(ranked) - n_control
     control = None
@@ -116,13 +137,14 @@ def selection_section(
         control = {
             "size": n_control, "min_uplift": c.min_uplift, "alpha": c.alpha, "power": c.power,
             "base_rate": None if base_rate is None else round(base_rate, 6),
-            "underpowered": bool(len(ranked) and ranked["_underpowered"].iloc[0]),
+            "underpowered": bool(len(ranked) and underpowered),
             "detectable_uplift": detectable,
         }  # fmt: skip
     uplift = basis == "uplift"
     return {
         "value_basis": basis,
         "value_note": BASIS_NOTES[basis],
+        "optimality": optimality,
         "control": control,
         "incremental": incremental_cardholders(ranked) if uplift else None,
         "incremental_propensity_ranking": (
@@ -193,6 +215,11 @@ th:first-child,td:first-child{text-align:left}</style></head><body>
   "expected_responses", "expected_defaults", "expected_default_rate", "expected_value",
   "contact_cost"] %}<tr><th>{{ k }}</th><td>{{ s[k] }}</td></tr>{% endfor %}</table>
 <p>{{ s.value_note }}</p>
+{% if s.optimality %}<p>Selection: value {{ s.optimality.value }}, proven within
+{{ s.optimality.gap }} ({{ s.optimality.relative_gap }} of the bound {{ s.optimality.bound }})
+of the best possible list{% if not s.optimality.within_max_gap %}: <strong>the solver's time
+limit stopped the proof above the allowed gap of {{ s.optimality.max_gap }}</strong>{% endif
+%}.</p>{% endif %}
 {% if s.incremental %}<p>Expected incremental cardholders: <strong>{{ s.incremental.cardholders
 }}</strong> (95% interval {{ s.incremental.low }} to {{ s.incremental.high }}) from
 {{ s.incremental.contacts }} contacts{% if s.incremental_propensity_ranking %}; a propensity

@@ -35,6 +35,8 @@ UPLIFT_SELECTION = {
                     "high": 0.7408},
     "incremental_propensity_ranking": {"contacts": 4, "control": 1, "cardholders": 0.1987,
                                        "low": 0.0, "high": 0.39},
+    "optimality": {"value": 6663116.79, "bound": 6663151.75, "gap": 34.96,
+                   "relative_gap": 5.25e-06, "max_gap": 1e-06, "within_max_gap": False},
 }  # fmt: skip
 
 
@@ -302,6 +304,15 @@ def test_detail_shows_incremental_cardholders_beside_the_propensity_ranking(clie
     assert "sized to detect an uplift of 0.05" in page
     approved = client.get(f"/review/campaigns/{seeded.approved_id}").text
     assert 'data-testid="expected-incremental"' not in approved  # no uplift figures: none shown
+
+
+def test_detail_says_how_close_to_the_best_list_the_selection_is_proven(client, seeded):
+    login(client, "rita")
+    page = client.get(f"/review/campaigns/{seeded.draft_id}").text
+    proof = page.split('data-testid="optimality">')[1].split("</p>")[0]
+    assert "proven within 34.96 of the best possible list" in proof
+    assert "5.25e-06 of 6,663,152" in proof
+    assert 'data-testid="optimality-time-limit"' in proof  # above the 1e-06 asked: said so
 
 
 def test_reports_and_model_cards_are_served_to_logged_in_users(client, seeded):

@@ -182,18 +182,86 @@ def full_milp_value(scored: pd.DataFrame, config: CampaignConfig) -> float:
     return -res.fun
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_medium_campaigns_match_an_unreduced_milp(seed):
+def medium_campaign(seed: int, **solver) -> tuple[pd.DataFrame, CampaignConfig]:
     rng = np.random.default_rng(seed)
     n = 160
     scored = make_scored(rng.uniform(0.02, 0.6, n), rng.uniform(0.002, 0.2, n),
                          rng.integers(0, 3, n))  # fmt: skip
     config = make_config(
-        loss_default=60.0,  # top-EV rows are the risky ones, so the ceiling reaches deep
+        loss_default=60.0,
         budget={"contacts": 30},
         risk={"max_pd": 0.15, "max_expected_default_rate": 0.03},
         quotas={"*": {"min_share": 0.2, "max_share": 0.4}},
+        solver=solver,
     )
+    return scored, config
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_max_gap_zero_is_the_optimum_of_an_unreduced_milp(seed):
+    scored, config = medium_campaign(seed, max_gap=0.0)
     with patch("prospect.targeting.solver.FIRST_FREE", 2):
-        targets = build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF).targets
-    assert targets.expected_value.sum() == pytest.approx(full_milp_value(scored, config), abs=1e-6)
+        built = build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF)
+    best = full_milp_value(scored, config)
+    assert built.targets.expected_value.sum() == pytest.approx(best, abs=1e-6)
+    assert built.summary["optimality"]["gap"] <= 1e-4
+    assert built.summary["optimality"]["within_max_gap"]
+
+
+def test_a_looser_gap_is_honoured_and_its_bound_holds_for_the_true_optimum():
+    # With 2% allowed the solver may keep a first incumbent; what it reports must still be
+    # true: the bound is above the real optimum, the list below it by at most the gap.
+    stopped_early = 0
+    for seed in range(6):
+        scored, config = medium_campaign(seed, max_gap=0.02)
+        with patch("prospect.targeting.solver.FIRST_FREE", 2):
+            built = build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF)
+        best = full_milp_value(scored, config)
+        proof = built.summary["optimality"]
+        value = built.targets.expected_value.sum()
+        assert proof["value"] == pytest.approx(value, abs=0.01)
+        assert proof["bound"] >= best - 0.01
+        assert value >= best - proof["gap"] - 0.01
+        assert proof["relative_gap"] <= 0.02 and proof["within_max_gap"]
+        stopped_early += value < best - 1e-6
+    assert stopped_early, "no seed stopped before the optimum: the test proves nothing"
+
+
+def test_the_time_limit_keeps_the_best_list_and_says_the_proof_stopped():
+    scored, config = medium_campaign(0, max_gap=0.0, time_limit_seconds=5)
+    clock = iter([0.0] + [1e6] * 100)  # the limit has passed after the first small MILP
+    with (
+        patch("prospect.targeting.solver.FIRST_FREE", 2),
+        patch("prospect.targeting.solver.time.monotonic", lambda: next(clock)),
+    ):
+        built = build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF)
+    best = full_milp_value(scored, config)
+    proof = built.summary["optimality"]
+    value = built.targets.expected_value.sum()
+    assert not proof["within_max_gap"]
+    assert proof["bound"] >= best - 0.01 and value <= best + 1e-6
+    assert value >= best - proof["gap"] - 0.01
+
+
+def test_a_proof_cut_short_by_the_solver_reports_the_solvers_bound_not_the_list():
+    # HiGHS stopping at its own time limit over the whole free set leaves a bound above the
+    # list; the summary must carry that bound, not claim the list is the best.
+    from prospect.targeting import solver
+
+    real = solver._restricted_milp
+
+    def cut_short(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.status, res.mip_dual_bound = solver.TIME_LIMIT, res.fun - 1.0
+        return res
+
+    scored, config = medium_campaign(1, max_gap=0.0)
+    with (
+        patch("prospect.targeting.solver.FIRST_FREE", 10_000),
+        patch("prospect.targeting.solver._restricted_milp", cut_short),
+    ):
+        built = build_campaign(scored, config, campaign_key="c", rules=RULES, as_of=AS_OF)
+    proof = built.summary["optimality"]
+    assert proof["gap"] == pytest.approx(1.0, abs=0.01)
+    assert proof["bound"] == pytest.approx(proof["value"] + 1.0, abs=0.01)
+    assert not proof["within_max_gap"]
