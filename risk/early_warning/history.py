@@ -29,6 +29,14 @@ _WORDS = {
 }
 
 
+def _describe(kind: str, label: str, window: int, baseline: int) -> str:
+    """A feature in words; a readable name that already says "this month" (as the spec's
+    titles of monthly counts do) is its own level, not "... this month this month"."""
+    if kind == "level" and "this month" in label.lower():
+        return label
+    return _WORDS[kind].format(x=label, w=window, b=baseline)
+
+
 def month_index(values: pd.Series, column: str) -> np.ndarray:
     """Months as consecutive integers: ``YYYY-MM`` text, dates, periods or integers."""
     if pd.api.types.is_integer_dtype(values):
@@ -79,7 +87,7 @@ def feature_names(
         for kind in kinds:
             name = f"{x}{SEPARATOR}{kind}"
             names.append(name)
-            words[name] = _WORDS[kind].format(x=labels.get(x) or x, w=window, b=baseline)
+            words[name] = _describe(kind, labels.get(x) or x, window, baseline)
     return names, words
 
 

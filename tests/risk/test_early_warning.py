@@ -208,3 +208,18 @@ def test_alert_lists_and_lead_times_have_exact_values():
     # a: alerted at 0, default 3 (lead 3); c: alerted 0 and 1, default 2 (lead 2); d: never.
     assert summary == {"n_defaults": 3, "warned_share": pytest.approx(2 / 3),
                        "median_lead_months": 2.5}  # fmt: skip
+
+
+def test_a_title_that_already_says_this_month_is_not_said_twice():
+    from risk.early_warning.history import feature_names
+
+    _, words = feature_names(
+        ["app_finance_count", "arrears"], ["arrears"], 3, 2,
+        labels={"app_finance_count": "Finance app sessions this month", "arrears": "Arrears"},
+    )  # fmt: skip
+    assert words["app_finance_count__level"] == "Finance app sessions this month"
+    assert words["arrears__level"] == "Arrears this month"
+    assert words["app_finance_count__change_1"] == (
+        "Finance app sessions this month, change over 1 month"
+    )
+    assert not any("this month this month" in text for text in words.values())
