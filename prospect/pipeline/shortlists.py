@@ -25,21 +25,47 @@ def read_shortlists(
 ) -> pd.DataFrame:
     """The shortlists merged, with every column but :data:`EXPLANATIONS`, which hold None.
 
-    ``reduce`` (a frame -> the rows of it that can still be in the list) is applied each time
-    a shortlist is added, so memory holds the survivors so far and one shortlist, never all of
-    them. It is exact: the survivors of a union of survivor sets are the survivors of the
-    whole (:mod:`prospect.targeting.candidates`), so any order of folding ends with them.
+    ``reduce`` (a frame -> the rows of it that can still be in the list) is applied whenever
+    the shortlists added since the last reduction hold as many rows as its survivors, so
+    memory holds at most about twice the survivors and one shortlist, never all of them. It
+    is exact: the survivors of a union of survivor sets are the survivors of the whole
+    (:mod:`prospect.targeting.candidates`), so any order or grouping of folds ends with them.
     """
+    if not paths:
+        raise ValueError("no shortlist to read: a run has at least one partition")
     names = [c for c in pq.read_schema(paths[0]).names if c not in EXPLANATIONS]
     merged: pd.DataFrame | None = None
+    pending: list[pd.DataFrame] = []
     for path in paths:
-        part = pd.read_parquet(path, columns=names).assign(**dict.fromkeys(EXPLANATIONS))
-        merged = part if merged is None else pd.concat([merged, part], ignore_index=True)
-        if reduce is not None and len(paths) > 1:
-            merged = reduce(merged).reset_index(drop=True)
-    if merged is None:
-        raise ValueError("no shortlist to read: a run has at least one partition")
-    return merged
+        part = pd.read_parquet(path, columns=names)
+        if merged is None:
+            merged = part  # a shortlist is its own partition's survivors already
+            continue
+        pending.append(part)
+        # Reduce once the rows waiting reach the survivors' size: each reduction then at
+        # least halves what it reads, and memory holds at most twice the survivors.
+        if reduce is not None and sum(map(len, pending)) >= len(merged):
+            merged, pending = _reduced([merged, *pending], reduce), []
+    assert merged is not None
+    if pending:
+        merged = _reduced([merged, *pending], reduce)
+    return _without_explanations(merged)
+
+
+def _without_explanations(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :data:`EXPLANATIONS` set to None (added after concatenation: pandas
+    checks every None of an object column it concatenates, seconds for a million rows)."""
+    return frame.assign(**dict.fromkeys(EXPLANATIONS))
+
+
+def _reduced(
+    frames: list[pd.DataFrame], reduce: Callable[[pd.DataFrame], pd.DataFrame] | None
+) -> pd.DataFrame:
+    merged = pd.concat(frames, ignore_index=True)
+    if reduce is None:
+        return merged
+    kept = reduce(_without_explanations(merged))
+    return kept.drop(columns=list(EXPLANATIONS)).reset_index(drop=True)
 
 
 def with_explanations(targets: pd.DataFrame, paths: Sequence[Path]) -> pd.DataFrame:

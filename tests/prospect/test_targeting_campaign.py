@@ -325,7 +325,9 @@ def test_shortlists_folded_one_at_a_time_select_the_list_of_all_rows(tmp_path):
         return shortlist(rows, cfg, **options)
 
     folded = read_shortlists(paths, reduce)
-    assert len(held) == 6 and max(held) < sum(len(pd.read_parquet(p)) for p in paths)
+    total = sum(len(pd.read_parquet(p)) for p in paths)
+    assert held and max(held) < total  # never all shortlists at once
+    assert len(held) < len(paths) - 1  # reduced only when the waiting rows reach the survivors
     full = build_campaign(scored, cfg, campaign_key="k", **options).targets
     listed = build_campaign(folded, cfg, campaign_key="k", **options).targets
     columns = ["rank", "user_id", "persona", "expected_value", "is_control"]
