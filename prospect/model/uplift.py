@@ -8,12 +8,8 @@ rolling origins when months are given (each of the latest ``cv`` months held out
 trained on the months before it, as the next campaign will be), stratified folds otherwise; the
 default learner (:data:`PREFERENCE`) stays unless another beats it by more than the noise.
 Uplift signals are weak and easy to overfit, so the boosters are shallow, need heavy leaves,
-subsample rows and columns, and stop early on an inner split; and the chosen learner is
-refitted ``n_bags`` times on other inner splits and subsamples and averaged, because one
-booster's ranking of a weak effect moves with its seed (on the Hillstrom e-mail test's
-conversions, five bags raised the S-learner's 5-fold Qini from 0.046 to 0.068). Without
-history (no control or no contacts) the model falls back to a propensity ranking and says so
-in ``learner_``.
+subsample rows and columns, and stop early on an inner split. Without history (no control or no
+contacts) the model falls back to a propensity ranking and says so in ``learner_``.
 """
 
 from __future__ import annotations
@@ -356,9 +352,6 @@ class UpliftModel(BaseEstimator):
         Most boosting rounds per booster; early stopping on an inner 20% usually stops sooner.
     learning_rate, max_depth, min_child_weight, subsample, colsample_bytree, reg_lambda
         XGBoost settings shared by every booster (shallow and heavily regularised by default).
-    n_bags : int
-        Refits of the chosen learner (each with its own inner split, subsample and seed) whose
-        predictions are averaged; 1 keeps a single fit. The choice itself uses single fits.
     n_jobs : int
     random_state : int or None
 
@@ -392,7 +385,6 @@ class UpliftModel(BaseEstimator):
         subsample: float = 0.8,
         colsample_bytree: float = 0.8,
         reg_lambda: float = 5.0,
-        n_bags: int = 5,
         n_jobs: int = 1,
         random_state: int | None = 0,
     ) -> None:
@@ -405,7 +397,6 @@ class UpliftModel(BaseEstimator):
         self.subsample = subsample
         self.colsample_bytree = colsample_bytree
         self.reg_lambda = reg_lambda
-        self.n_bags = n_bags
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -425,7 +416,6 @@ class UpliftModel(BaseEstimator):
         """
         learners = self._check_learners()
         cv = self._check_cv()
-        n_bags = self._check_bags()
         features = _Features(X)
         data = features.transform(X)
         n = data.shape[0]
@@ -446,7 +436,7 @@ class UpliftModel(BaseEstimator):
             logger.info("uplift model: %s; ranking by propensity instead", reason)
             self.learner_ = FALLBACK
             self.fallback_reason_: str | None = reason
-            self.model_: Any = _Propensity(boosters.classifier(data, target))
+            self.model_ = _Propensity(boosters.classifier(data, target))
             return self
         assert t is not None
         self.fallback_reason_ = None
@@ -463,14 +453,7 @@ class UpliftModel(BaseEstimator):
             per_fold, learners, seed
         )
         logger.info("uplift model: held-out Qini %s; chose %s", self.qini_scores_, self.learner_)
-        bags = [
-            _fit_learners([self.learner_], bagged, data, target, t)[self.learner_]
-            for bagged in [boosters] + [
-                _Boosters(boosters.params, (seed + 104_729 * k) % (2**31 - 1))
-                for k in range(1, n_bags)
-            ]
-        ]  # fmt: skip
-        self.model_ = bags[0] if n_bags == 1 else _Average(bags)
+        self.model_ = _fit_learners([self.learner_], boosters, data, target, t)[self.learner_]
         return self
 
     def predict(self, X: object) -> np.ndarray:
@@ -533,12 +516,6 @@ class UpliftModel(BaseEstimator):
                 f"learners must be a non-empty subset of {LEARNERS}; got {self.learners!r}."
             )
         return list(dict.fromkeys(learners))
-
-    def _check_bags(self) -> int:
-        bags = self.n_bags
-        if isinstance(bags, bool) or not isinstance(bags, int | np.integer) or bags < 1:
-            raise ValueError(f"n_bags must be an int of at least 1; got {bags!r}.")
-        return int(bags)
 
     def _check_cv(self) -> int:
         if isinstance(self.cv, bool) or not isinstance(self.cv, int | np.integer) or self.cv < 2:
