@@ -157,6 +157,27 @@ def _validating(run: dict[str, Any]) -> tuple[int, float]:
     return index, during[index]
 
 
+def _floor(batch: Path) -> float:
+    """Wall seconds of the least any run must do: read the month and predict it with the
+    promoted bundle's models alone (no gate, no explanations, no selection, one process)."""
+    from prospect.io import read_batch
+    from prospect.registry import load_active_bundle
+    from prospect.settings import get_settings
+
+    bundle = load_active_bundle(get_settings())
+    started = time.perf_counter()
+    frame = read_batch(batch, bundle.spec)
+    X = frame[bundle.spec.feature_columns]
+    segmenter, propensity = bundle.prospect_models()
+    segmenter.predict(frame)
+    propensity.predict_proba(X)
+    if bundle.scorecard is not None:
+        bundle.scorecard.predict_proba(X)
+    if bundle.uplift is not None:
+        bundle.uplift.predict(X)
+    return time.perf_counter() - started
+
+
 def _config(root: Path, name: str) -> Path:
     """The default campaign under another name: a new config hash, so a new run id."""
     from prospect.targeting import load_campaign_config
@@ -174,7 +195,12 @@ def main() -> None:
         root = Path(tmp)
         env, batch = _setup(root, broker)
         runs = {n: _run(env, batch, n, _config(root, f"bench-{n}-workers")) for n in (1, 2)}
-    figures = []
+        floor = _floor(batch)
+    figures = [
+        figure("end to end with 1 worker over the floor (read and predict only)",
+               round(runs[1]["wall"] / floor, 2), "x", target="<= 2.5", met=runs[1]["wall"] <=
+               2.5 * floor, peer="floor seconds", peer_value=round(floor, 1)),
+    ]  # fmt: skip
     for n, r in runs.items():
         peak = max(r["peaks_mib"])
         figures += [

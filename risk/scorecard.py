@@ -268,8 +268,10 @@ class Scorecard(BinaryTargetMixin, ClassifierMixin, BaseEstimator):
         -------
         pandas.DataFrame
             Indexed like ``X``: ``pd``, ``score_points``, ``grade`` (A best), ``reasons``
-            (list of str) and ``points_<dimension>`` sub-scores with ``points_base`` (they
-            sum to the score). ``dimensions`` defaults to the scorecard's own.
+            (list of str; None on every row with ``n_reasons=0``, for scoring whole months
+            whose reasons only a shortlist needs) and ``points_<dimension>`` sub-scores with
+            ``points_base`` (they sum to the score). ``dimensions`` defaults to the
+            scorecard's own.
         """
         lookup = self.lookup(labels)
         codes = self._codes(X, lookup)
@@ -279,8 +281,11 @@ class Scorecard(BinaryTargetMixin, ClassifierMixin, BaseEstimator):
         out["pd"] = 1.0 / (1.0 + np.exp(-self._log_odds(total)))
         out["score_points"] = total
         out["grade"] = grades.assign_grades(total, self.grade_cuts_)
-        texts = lookup.reasons(codes, n_reasons)
-        out["reasons"] = [[t for t in row if t is not None] for row in texts.tolist()]
+        if n_reasons == 0:
+            out["reasons"] = None
+        else:
+            texts = lookup.reasons(codes, n_reasons)
+            out["reasons"] = [[t for t in row if t is not None] for row in texts.tolist()]
         groups = self._dimension_groups(dimensions if dimensions is not None else self.dimensions)
         position = {f: j for j, f in enumerate(self.selected_)}
         for name, features in groups.items():

@@ -39,7 +39,12 @@ class Scorer(Protocol):
         """``"scorecard"``, or ``"none"`` for a bundle without a risk model."""
         ...
 
-    def score(self, df: pd.DataFrame) -> pd.DataFrame: ...
+    def score(self, df: pd.DataFrame, *, explain: bool = True) -> pd.DataFrame: ...
+
+    def explain(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``drivers`` and ``reasons`` of these rows (those ``score(explain=False)`` left
+        None)."""
+        ...
 
 
 def active_model_version(settings: Settings) -> str:
@@ -83,10 +88,13 @@ def check_run_spec(settings: Settings, spec: str) -> None:
         )
 
 
-def scored_frame(scorer: Scorer, frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    """One row per subscriber: id, contact number, the columns the spec's eligibility rules
-    read, the opt-out key and the bundle's scores."""
-    scores = scorer.score(frame)
+def scored_frame(
+    scorer: Scorer, frame: pd.DataFrame, spec: DatasetSpec, *, explain: bool = True
+) -> pd.DataFrame:
+    """One row per subscriber, in ``frame``'s order: id, contact number, the columns the spec's
+    eligibility rules read, the opt-out key and the bundle's scores (``explain=False``:
+    without drivers and reasons, see :func:`explained_rows`)."""
+    scores = scorer.score(frame, explain=explain)
     missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
     if missing:
         raise ValueError(f"the model bundle's scores lack column(s) {missing}.")
@@ -101,3 +109,12 @@ def scored_frame(scorer: Scorer, frame: pd.DataFrame, spec: DatasetSpec) -> pd.D
     for col in (*SCORE_COLUMNS, *(c for c in OPTIONAL_SCORE_COLUMNS if c in scores.columns)):
         out[col] = scores[col].to_numpy()
     return out
+
+
+def explained_rows(rows: pd.DataFrame, scorer: Scorer, frame: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` of a frame scored with ``explain=False`` (their index: positions in ``frame``,
+    the batch rows they were scored from), with their drivers and reasons."""
+    if rows.empty:
+        return rows.assign(drivers=[], reasons=[])
+    words = scorer.explain(frame.iloc[rows.index.to_numpy()])
+    return rows.assign(drivers=words["drivers"].to_numpy(), reasons=words["reasons"].to_numpy())

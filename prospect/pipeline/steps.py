@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from prospect.pipeline.plan import (
     write_json_atomic,
     write_parquet_atomic,
 )
-from prospect.pipeline.scoring import load_scorer, run_spec, scored_frame
+from prospect.pipeline.scoring import explained_rows, load_scorer, run_spec, scored_frame
 from prospect.pipeline.state import RunState, get_state, mark, move, run_session
 from prospect.quality import gate_batch
 from prospect.settings import Settings
@@ -213,13 +214,14 @@ def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
     part = partition_path(run_dir(settings, run_id) / "partitions", index)
     scorer = load_scorer(settings, plan.model_version)
     frame = read_batch(part, spec, month=plan.month)
-    scored = scored_frame(scorer, frame, spec)
+    # Drivers and reasons are worded for the shortlisted rows only: no list reaches the rest.
+    scored = scored_frame(scorer, frame, spec, explain=False)
     drift = stability.partition_counts(
         scorer.stability_profile, frame, scored["score_points"].to_numpy()
     )
-    del frame  # the partition's raw columns are not needed past this point
     write_parquet_atomic(scored, run_dir(settings, run_id) / "scored" / f"{part.name}.parquet")
-    counts = _shortlist(scored, plan, settings, marker.with_suffix(".parquet"))
+    counts = _shortlist(scored, plan, settings, marker.with_suffix(".parquet"),
+                        lambda short: explained_rows(short, scorer, frame))  # fmt: skip
     counts["stability"] = drift
     counts["seconds"] = round(time.perf_counter() - started, 3)
     write_json_atomic(marker, counts)
@@ -233,7 +235,13 @@ def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
     return counts
 
 
-def _shortlist(scored: pd.DataFrame, plan: RunPlan, settings: Settings, out: Path) -> dict:
+def _shortlist(
+    scored: pd.DataFrame,
+    plan: RunPlan,
+    settings: Settings,
+    out: Path,
+    explained: Callable[[pd.DataFrame], pd.DataFrame],
+) -> dict:
     config = plan.campaign_config
     suppressed, contacts = inputs.load_contact_rules(settings, plan.run_id)
     eligibility = _spec(plan, settings).eligibility.rules
@@ -244,7 +252,7 @@ def _shortlist(scored: pd.DataFrame, plan: RunPlan, settings: Settings, out: Pat
         scored, config, scored_value(scored, config, risk_filter=risk_filter),
         rules=eligibility, **rules,
     )  # fmt: skip
-    short = shortlist(scored, config, rules=eligibility, **rules)
+    short = explained(shortlist(scored, config, rules=eligibility, **rules))
     write_parquet_atomic(short, out)
     return {
         "n_scored": len(scored),

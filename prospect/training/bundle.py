@@ -84,7 +84,9 @@ class ModelBundle:
             index=df.index,
         )  # fmt: skip
 
-    def score(self, df: pd.DataFrame, *, n_drivers: int = 3, n_reasons: int = 4) -> pd.DataFrame:
+    def score(
+        self, df: pd.DataFrame, *, n_drivers: int = 3, n_reasons: int = 4, explain: bool = True
+    ) -> pd.DataFrame:
         """Personas, card demand and risk of every row of a canonical frame.
 
         Returns
@@ -97,22 +99,41 @@ class ModelBundle:
             the score);
             with an uplift model also ``uplift``, the change in the chance of taking a card
             if contacted (in [-1, 1]). Without a scorecard ``pd``, ``score_points`` and
-            ``grade`` are missing and ``reasons`` empty on every row.
+            ``grade`` are missing and ``reasons`` empty on every row. ``explain=False``
+            leaves ``drivers`` and ``reasons`` None, for the rows no list can reach: wording
+            them costs twice what the scores do; :meth:`explain` words the rest, and every
+            other column is the same either way.
         """
         out = self.assign_personas(df)
-        out["p_demand"], out["drivers"] = demand_and_drivers(
-            self.prospect_models()[1], df, n_drivers, reason_labels(self.spec)
-        )  # worded like the scorecard's reasons: the spec's titles
+        features = df[self.spec.feature_columns]
+        out["p_demand"] = self.prospect_models()[1].predict_proba(features)[:, 1]
+        words = self.explain(df, n_drivers=n_drivers, n_reasons=None) if explain else None
+        out["drivers"] = None if words is None else words["drivers"]
         if self.uplift is not None:
             out["uplift"] = np.clip(self.uplift.predict(df[self.spec.feature_columns]), -1.0, 1.0)
-        return pd.concat([out, self._risk(df, n_reasons)], axis=1)
+        risk = self._risk(df, n_reasons if explain else 0)
+        return pd.concat([out, risk], axis=1)
+
+    def explain(
+        self, df: pd.DataFrame, *, n_drivers: int = 3, n_reasons: int | None = 4
+    ) -> pd.DataFrame:
+        """``drivers`` (the propensity model's fast attribution) and ``reasons`` (the
+        scorecard's, ``n_reasons`` None: not worded) of the rows of ``df``, in the spec's
+        titles as :meth:`score` words them."""
+        _, drivers = demand_and_drivers(
+            self.prospect_models()[1], df, n_drivers, reason_labels(self.spec)
+        )
+        out = pd.DataFrame({"drivers": drivers}, index=df.index)
+        if n_reasons is not None:
+            out["reasons"] = self._risk(df, n_reasons)["reasons"].to_numpy()
+        return out
 
     def _risk(self, df: pd.DataFrame, n_reasons: int) -> pd.DataFrame:
         """The scorecard's own scoring path (``Scorecard.assess``), worded from the spec."""
         if self.scorecard is None:
             unknown = {"pd": np.nan, "score_points": np.nan, "grade": None}
-            return pd.DataFrame({**unknown, "reasons": [[] for _ in range(len(df))]},
-                                index=df.index)  # fmt: skip
+            reasons: list[list[str]] | None = None if n_reasons == 0 else [[] for _ in df.index]
+            return pd.DataFrame({**unknown, "reasons": reasons}, index=df.index)
         with gc_paused():
             return self.scorecard.assess(df, n_reasons=n_reasons,
                                          labels=reason_labels(self.spec))  # fmt: skip

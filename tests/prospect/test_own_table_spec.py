@@ -212,7 +212,7 @@ class _FakeScorer:
     stability_profile = None
     risk_filter = "scorecard"
 
-    def score(self, df: pd.DataFrame) -> pd.DataFrame:
+    def score(self, df: pd.DataFrame, *, explain: bool = True) -> pd.DataFrame:
         n = len(df)
         return pd.DataFrame({
             "persona": [0] * n, "persona_name": ["all"] * n, "p_demand": [0.5] * n,

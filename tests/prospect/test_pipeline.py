@@ -296,6 +296,34 @@ def test_merged_partition_shortlists_select_the_single_machine_list(ready, tmp_p
     assert not set(stored["user_id"]) & set(ids[:120])
 
 
+def test_every_target_carries_the_words_full_scoring_gives_it(ready, tmp_path):
+    """Partitions are scored without drivers and reasons and only shortlisted rows are worded:
+    each stored target still has exactly the drivers and reasons of scoring the whole batch
+    with its words, and the scored partitions keep none."""
+    from prospect.pipeline import run_dir, run_month
+    from prospect.pipeline.scoring import active_model_version, load_scorer
+    from prospect.store import make_engine
+    from tests.worker.helpers import write_month
+
+    batch = write_month(tmp_path / "in", seed=23)
+    result = run_month(batch, "2026-10", settings=ready, n_partitions=3)
+    engine = make_engine(ready.db_url)
+    stored = pd.read_sql(f"SELECT user_id, why FROM targets WHERE campaign_id = "
+                         f"{result.campaign_id}", engine)  # fmt: skip
+    engine.dispose()
+    why = stored.set_index("user_id")["why"].map(lambda w: json.loads(w) if isinstance(w, str)
+                                                 else w)  # fmt: skip
+    bundle = load_scorer(ready, active_model_version(ready))
+    frame = read_batch(batch, SPEC, month="2026-10")
+    full = bundle.score(frame).set_index("user_id").loc[why.index]
+    assert len(why) > 50 and full["drivers"].map(len).eq(3).all()
+    assert why.map(lambda w: w["drivers"]).tolist() == full["drivers"].tolist()
+    assert why.map(lambda w: w["reasons"]).tolist() == full["reasons"].tolist()
+    scored = pd.concat([pd.read_parquet(p) for p in
+                        (run_dir(ready, result.state.run_id) / "scored").iterdir()])  # fmt: skip
+    assert scored["drivers"].isna().all() and len(scored) == len(frame)
+
+
 def test_a_batch_the_gate_rejects_ends_quarantined_with_its_report(ready, tmp_path):
     from sqlalchemy import select
 

@@ -252,6 +252,23 @@ def test_score_matches_the_scorecard_and_propensity_model(latest):
     assert (scores["grade"].to_numpy() == bundle.scorecard.grade(X)).all()
 
 
+def test_scores_without_words_then_explained_are_the_full_scores(latest):
+    # A run scores whole partitions without drivers and reasons and words the shortlist
+    # only: nothing a list reads may differ from scoring everything with its words.
+    bundle, frame = latest
+    rows = frame.iloc[:300]
+    full = bundle.score(rows)
+    bare = bundle.score(rows, explain=False)
+    assert bare["drivers"].isna().all() and bare["reasons"].isna().all()
+    words = ["drivers", "reasons"]
+    pd.testing.assert_frame_equal(bare.drop(columns=words), full.drop(columns=words))
+    some = rows.iloc[::7]
+    explained = bundle.explain(some)
+    assert explained.index.equals(some.index)
+    assert explained["drivers"].tolist() == full.loc[some.index, "drivers"].tolist()
+    assert explained["reasons"].tolist() == full.loc[some.index, "reasons"].tolist()
+
+
 def test_drivers_name_features_of_the_spec_in_its_words(latest):
     bundle, frame = latest
     drivers = bundle.score(frame.iloc[:50])["drivers"].explode()
