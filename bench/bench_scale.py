@@ -1,0 +1,122 @@
+"""Benchmark: one month at 2M, 8M and 16M subscribers through real Celery workers, with 1 and 2
+workers, each size beside the smallest measured in the same run (issue 19).
+
+What the issue asks of these figures: every process's peak memory flat in N (the largest size
+within 15% of the smallest, each under 1.5 GiB), wall time linear in N (16M within 9x of 2M),
+two workers at least 1.6x faster than one, and the run within 2.5x of its floor (reading the
+month and predicting it with the bundle's models alone, :func:`bench.bench_run._floor`).
+Partitions are 125k subscribers whatever N, so a partition's work does not change with N.
+
+Run: ``.venv/bin/python -m bench.bench_scale`` (``--users 2000000 8000000`` for fewer sizes;
+16M needs about 20 GiB while the gate still reads the whole month in one process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.bench_run import _broker, _config, _floor, _run, _validating
+from bench.common import figure, write_result
+
+SIZES = (2_000_000, 8_000_000, 16_000_000)
+WORKERS = (1, 2)
+PARTITION_USERS = 125_000
+MEMORY_LIMIT_MIB = 1536.0
+
+
+def _setup(root: Path, broker: str, n_users: int) -> tuple[dict[str, str], Path]:
+    """A data folder with the small bundle promoted and one month of ``n_users``."""
+    from prospect.settings import get_settings
+    from prospect.startup import prepare_database
+    from prospect.synth import write_months
+    from tests.worker.helpers import install_bundle, train_small_bundle
+
+    env = {
+        "PROSPECT_DATA_DIR": str(root / "var"),
+        "PROSPECT_ENVIRONMENT": "test",
+        "PROSPECT_BROKER_URL": broker,
+        "PROSPECT_WORKER_PARTITIONS": str(max(1, round(n_users / PARTITION_USERS))),
+    }
+    os.environ.update(env)
+    get_settings.cache_clear()
+    prepare_database(get_settings())
+    install_bundle(train_small_bundle(root / "bundle"), get_settings())
+    batch = write_months(root / "landing", n_users, 1, seed=7, end_month="2026-10")[0]
+    return env, batch
+
+
+def measure(n_users: int, broker: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        env, batch = _setup(root, broker, n_users)
+        setup = time.perf_counter() - started
+        runs = {n: _run(env, batch, n, _config(root, f"scale-{n}-workers")) for n in WORKERS}
+        floor = _floor(batch)
+    out: dict[str, Any] = {"users": n_users, "setup_seconds": setup, "floor_seconds": floor}
+    for n, run in runs.items():
+        out[f"{n}_workers"] = {**run, "peak_mib": max(run["peaks_mib"]),
+                               "validate_peak_mib": _validating(run)[1]}  # fmt: skip
+    return out
+
+
+def figures_of(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    base = sizes[0]
+    figures = []
+    for size in sizes:
+        n, ratio = size["users"], size["users"] / base["users"]
+        label = f"{n / 1e6:g}M"
+        one, two = size["1_workers"], size["2_workers"]
+        for workers in WORKERS:
+            run = size[f"{workers}_workers"]
+            figures.append(figure(
+                f"{label}, {workers} worker(s): peak memory of any worker", round(run["peak_mib"]),
+                "MiB", target=f"< {MEMORY_LIMIT_MIB:g} and within 15% of {base['users'] / 1e6:g}M",
+                met=run["peak_mib"] < MEMORY_LIMIT_MIB
+                and run["peak_mib"] <= 1.15 * base[f"{workers}_workers"]["peak_mib"],
+                peer=f"{base['users'] / 1e6:g}M", higher_is_better=False,
+                peer_value=round(base[f"{workers}_workers"]["peak_mib"]),
+            ))  # fmt: skip
+            if size is not base:
+                figures.append(figure(
+                    f"{label}, {workers} worker(s): wall over {base['users'] / 1e6:g}M's",
+                    round(run["wall"] / base[f"{workers}_workers"]["wall"], 2), "x",
+                    target=f"<= {ratio * 9 / 8:g} (linear within 12.5%)",
+                    met=run["wall"] <= ratio * 9 / 8 * base[f"{workers}_workers"]["wall"],
+                    peer="size ratio", peer_value=ratio,
+                ))  # fmt: skip
+        figures += [
+            figure(f"{label}: 2 workers' speed-up over 1", round(one["wall"] / two["wall"], 2),
+                   "x", target=">= 1.6", met=one["wall"] >= 1.6 * two["wall"],
+                   peer="1 worker wall seconds", peer_value=round(one["wall"], 1)),
+            figure(f"{label}: 1 worker's wall over the floor", round(one["wall"] /
+                   size["floor_seconds"], 2), "x", target="<= 2.5",
+                   met=one["wall"] <= 2.5 * size["floor_seconds"], peer="floor seconds",
+                   peer_value=round(size["floor_seconds"], 1)),
+        ]  # fmt: skip
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, nargs="+", default=list(SIZES))
+    sizes = sorted(parser.parse_args().users)
+    broker = _broker()
+    measured = [measure(n, broker) for n in sizes]
+    figures = figures_of(measured)
+    details = {"sizes": measured, "partition_users": PARTITION_USERS,
+               "broker": "redis" if broker else "sqla+sqlite (embedded)",
+               "load_average_1m_at_end": round(os.getloadavg()[0], 1)}  # fmt: skip
+    path = write_result("scale", figures, details)
+    for row in figures:
+        print(row)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
