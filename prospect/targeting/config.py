@@ -78,8 +78,10 @@ class ContactPolicy(BaseModel):
 
 class Solver(BaseModel):
     """How close to the best possible list the chosen one must be proven (``max_gap``, a share
-    of the list's value; 0 asks for optimal up to floating point) and how long the proof may
-    take. On time the best list found is kept and the summary shows the gap proven so far."""
+    of the list's value; 0 asks for optimal up to floating point) and how long each solve's
+    proof may take (``time_limit_seconds``: the list, and the propensity-ranked list it is
+    compared with, are two solves). On time the best list found is kept and the summary shows
+    the gap proven so far."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

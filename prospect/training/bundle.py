@@ -18,7 +18,7 @@ from prospect.risk_filter import risk_filter_of
 from prospect.riskmodel import reason_labels
 from prospect.spec import DatasetSpec
 from prospect.training.exceptions import ScorecardOnlyError
-from prospect.training.scoring import demand_and_drivers, gc_paused
+from prospect.training.scoring import gc_paused
 from risk import Scorecard, StabilityProfile
 from segmentation import PersonaSegmenter
 
@@ -120,9 +120,13 @@ class ModelBundle:
         """``drivers`` (the propensity model's fast attribution) and ``reasons`` (the
         scorecard's, ``n_reasons`` None: not worded) of the rows of ``df``, in the spec's
         titles as :meth:`score` words them."""
-        _, drivers = demand_and_drivers(
-            self.prospect_models()[1], df, n_drivers, reason_labels(self.spec)
-        )
+        propensity = self.prospect_models()[1]
+        with gc_paused():
+            drivers = (
+                propensity.explain(df, n_drivers, approximate=True, labels=reason_labels(self.spec))
+                .to_numpy()
+                .tolist()
+            )
         out = pd.DataFrame({"drivers": drivers}, index=df.index)
         if n_reasons is not None:
             out["reasons"] = self._risk(df, n_reasons)["reasons"].to_numpy()

@@ -223,6 +223,8 @@ def test_a_looser_gap_is_honoured_and_its_bound_holds_for_the_true_optimum():
         assert proof["bound"] >= best - 0.01
         assert value >= best - proof["gap"] - 0.01
         assert proof["relative_gap"] <= 0.02 and proof["within_max_gap"]
+        chosen = scored.set_index("user_id").loc[built.targets.user_id].reset_index()
+        assert feasible(chosen, config, set(chosen.persona_name))  # budget, ceiling, quotas
         stopped_early += value < best - 1e-6
     assert stopped_early, "no seed stopped before the optimum: the test proves nothing"
 
@@ -241,6 +243,8 @@ def test_the_time_limit_keeps_the_best_list_and_says_the_proof_stopped():
     assert not proof["within_max_gap"]
     assert proof["bound"] >= best - 0.01 and value <= best + 1e-6
     assert value >= best - proof["gap"] - 0.01
+    chosen = scored.set_index("user_id").loc[built.targets.user_id].reset_index()
+    assert feasible(chosen, config, set(chosen.persona_name))  # a stopped proof keeps the budget
 
 
 def test_a_proof_cut_short_by_the_solver_reports_the_solvers_bound_not_the_list():
