@@ -229,7 +229,7 @@ def test_a_looser_gap_is_honoured_and_its_bound_holds_for_the_true_optimum():
     assert stopped_early, "no seed stopped before the optimum: the test proves nothing"
 
 
-def test_the_time_limit_keeps_the_best_list_and_says_the_proof_stopped():
+def test_the_time_limit_keeps_the_best_list_and_says_the_proof_stopped(tmp_path):
     scored, config = medium_campaign(0, max_gap=0.0, time_limit_seconds=5)
     clock = iter([0.0] + [1e6] * 100)  # the limit has passed after the first small MILP
     with (
@@ -245,6 +245,10 @@ def test_the_time_limit_keeps_the_best_list_and_says_the_proof_stopped():
     assert value >= best - proof["gap"] - 0.01
     chosen = scored.set_index("user_id").loc[built.targets.user_id].reset_index()
     assert feasible(chosen, config, set(chosen.persona_name))  # a stopped proof keeps the budget
+    from prospect.targeting import write_campaign_summary
+
+    report = write_campaign_summary(built, tmp_path)["html"].read_text(encoding="utf-8")
+    assert f"proven within\n{proof['gap']}" in report and "time\nlimit stopped the proof" in report
 
 
 def test_a_proof_cut_short_by_the_solver_reports_the_solvers_bound_not_the_list():
