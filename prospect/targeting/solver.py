@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -50,11 +50,15 @@ _FLOAT_SLACK = 1e-7
 
 @dataclass(frozen=True)
 class Solution:
-    """A chosen mask, its value and an upper bound on the value of every feasible choice."""
+    """A chosen mask, its value, an upper bound on the value of every feasible choice and
+    whether the solver proved it within the allowed gap (``within_max_gap``; False only when
+    the time limit stopped the proof). The solver decides the last against its own allowed
+    gap (module docstring); nothing else should recompute it from ``gap`` and ``bound``."""
 
     chosen: np.ndarray
     value: float
     bound: float
+    within_max_gap: bool = False
 
     @property
     def gap(self) -> float:
@@ -217,7 +221,7 @@ def solve_binary(
             bound = max(restricted, best.value + loose)
             best = Solution(best.chosen, best.value, min(best.bound, bound))
         if best.gap <= allowed or (covered and res.status == OPTIMAL):
-            return best
+            return replace(best, within_max_gap=True)
         if left <= 0 or res.status == TIME_LIMIT:
             logger.warning(
                 "selection stopped at the time limit of %.0f s, proven within %.2f of the best "
