@@ -27,12 +27,15 @@ _WORDS = {
     "since_first": "months since {x} was first 1",
     "count_w": "months of the last {w} with {x} = 1",
 }
+# Phrases meaning "this month" in readable names (the spec's aliases are Chinese: 当月..., 本月...).
+THIS_MONTH = ("this month", "当月", "本月")
 
 
 def _describe(kind: str, label: str, window: int, baseline: int) -> str:
-    """A feature in words; a readable name that already says "this month" (as the spec's
-    titles of monthly counts do) is its own level, not "... this month this month"."""
-    if kind == "level" and "this month" in label.lower():
+    """A feature in words; a readable name that already says "this month" (any of
+    :data:`THIS_MONTH`, as the spec's titles and Chinese aliases of monthly counts do) is its own
+    level, not "... this month this month" or "当月... this month"."""
+    if kind == "level" and any(phrase in label.lower() for phrase in THIS_MONTH):
         return label
     return _WORDS[kind].format(x=label, w=window, b=baseline)
 

@@ -223,3 +223,12 @@ def test_a_title_that_already_says_this_month_is_not_said_twice():
         "Finance app sessions this month, change over 1 month"
     )
     assert not any("this month this month" in text for text in words.values())
+
+
+@pytest.mark.parametrize("label", ["当月网购类应用使用次数", "本月欠费次数", "Parcels This Month"])
+def test_a_title_saying_this_month_in_chinese_or_any_case_is_its_own_level(label):
+    from risk.early_warning.history import feature_names
+
+    _, words = feature_names(["x"], [], 3, 2, labels={"x": label})
+    assert words["x__level"] == label
+    assert words["x__change_1"] == f"{label}, change over 1 month"
