@@ -1,29 +1,15 @@
-"""Vectorised scoring pieces for millions of rows: propensity drivers.
+"""Scoring millions of rows: the garbage collector paused while their words are built.
 
-Drivers come from the propensity model's one-pass approximate (Saabas) attribution. Risk is
-scored by the scorecard's own ``Scorecard.assess`` (one scoring path, vectorised in ``risk``).
+Drivers come from the propensity model's one-pass approximate (Saabas) attribution
+(:meth:`ModelBundle.explain <prospect.training.bundle.ModelBundle.explain>`). Risk is scored by
+the scorecard's own ``Scorecard.assess`` (one scoring path, vectorised in ``risk``).
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-
-import numpy as np
-import pandas as pd
-
-from prospect.model import PropensityModel
-
-
-def demand_and_drivers(
-    model: PropensityModel, X: pd.DataFrame, n: int, labels: Mapping[str, str] | None = None
-) -> tuple[np.ndarray, list[list[str]]]:
-    """Calibrated p_demand and the top ``n`` drivers per row (lists, as targets store them),
-    worded with ``labels`` (column -> readable name)."""
-    proba, drivers = model.proba_and_drivers(X, n, labels)
-    with gc_paused():
-        return proba, drivers.to_numpy().tolist()
 
 
 @contextmanager

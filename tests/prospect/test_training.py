@@ -313,6 +313,19 @@ def test_fast_drivers_are_the_models_own_approximate_explanation(latest):
     assert scores["drivers"].tolist() == expected
 
 
+def test_the_training_bench_times_the_propensity_part_the_bundle_scores_with(latest):
+    # bench_training's "propensity part" figure must time what ModelBundle.score runs for
+    # p_demand and drivers (worded in the spec's titles), not a scoring path of its own.
+    from bench.bench_training import propensity_part
+
+    bundle, frame = latest
+    rows = frame.iloc[:300]
+    p_demand, drivers = propensity_part(bundle, rows)
+    scores = bundle.score(rows)
+    assert drivers == scores["drivers"].tolist()
+    np.testing.assert_array_equal(p_demand, scores["p_demand"].to_numpy())
+
+
 def test_personas_have_a_report_and_keep_their_ids_across_retraining(trained, months_dir):
     from dataclasses import replace
 
