@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -22,32 +22,39 @@ def rule_columns(rule: CrossFieldRule, columns: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(t for t in _NAME.findall(rule.expr) if t in present))
 
 
-def check_rules(
-    df: pd.DataFrame, rules: Sequence[CrossFieldRule], ids: Sequence[Any] | None
-) -> Iterator[Failure]:
-    """A failure for each rule that holds on less than ``mostly`` of the judged rows."""
-    for rule in rules:
-        failure = _check(df, rule, ids)
-        if failure is not None:
-            yield failure
-
-
-def _check(df: pd.DataFrame, rule: CrossFieldRule, ids: Sequence[Any] | None) -> Failure | None:
-    check = f"cross_field:{rule.name}"
+def rule_counts(
+    df: pd.DataFrame, rule: CrossFieldRule, ids: Any, keys: np.ndarray
+) -> dict[str, Any]:
+    """Rows judged and broken on one slice, with the first broken rows (key and id)."""
     used = rule_columns(rule, df.columns)
     if not used:
-        return Failure(check, None, rule.severity, f"rule {rule.expr!r} names no column present")
+        return {"used": []}
     try:
         holds = np.asarray(df[used].eval(rule.expr), dtype=bool)
     except Exception as exc:  # noqa: BLE001 - any eval error is a broken rule or a bad column
-        return Failure(check, used[0], "quarantine", f"rule {rule.expr!r} could not run: {exc}")
+        return {"used": used, "error": str(exc)}
     judged = df[used].notna().all(axis=1).to_numpy()
     broken = judged & ~holds
-    count, total = int(broken.sum()), int(judged.sum())
+    rows = np.flatnonzero(broken)[:MAX_EXAMPLES]
+    return {
+        "used": used, "broken": int(broken.sum()), "judged": int(judged.sum()),
+        "examples": [[int(keys[i]), None if ids is None else str(ids[i])] for i in rows],
+    }  # fmt: skip
+
+
+def rule_failure(rule: CrossFieldRule, counts: dict[str, Any]) -> Failure | None:
+    """The failure when the rule holds on less than ``mostly`` of the judged rows."""
+    check, used = f"cross_field:{rule.name}", counts["used"]
+    if not used:
+        return Failure(check, None, rule.severity, f"rule {rule.expr!r} names no column present")
+    if "error" in counts:
+        return Failure(
+            check, used[0], "quarantine", f"rule {rule.expr!r} could not run: {counts['error']}"
+        )
+    count, total = counts["broken"], counts["judged"]
     if total == 0 or count <= (1.0 - rule.mostly) * total:
         return None
-    rows = np.flatnonzero(broken)[:MAX_EXAMPLES]
-    examples = [str(ids[i]) for i in rows] if ids is not None else []
+    examples = [i for _, i in counts["examples"][:MAX_EXAMPLES] if i is not None]
     cause = f"rule {rule.name} ({rule.expr}) broken: {rule.description}".rstrip(": ")
     return Failure(
         check, ",".join(used), rule.severity, cause, rule.expr, count, count / total, examples

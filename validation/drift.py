@@ -7,6 +7,7 @@ shares, category shares, missing shares, row count) so that checking a batch cos
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,12 +16,18 @@ import pandas as pd
 
 from validation.frame_stats import FrameStats
 from validation.guards import Members, guard_kind, guard_members
-from validation.identity import id_row_hashes, row_hashes
+from validation.identity import bucket_of, id_row_hashes, row_hashes
 from validation.result import DriftRow, Failure
-from validation.rules import TableRules
+from validation.rules import ColumnRule, TableRules
 from validation.stability_index import bin_shares, psi, psi_band
 
 OTHER = "__other__"
+Shares = Callable[[str], dict[Any, float]]
+Binned = Callable[[str], np.ndarray | None]
+
+
+def _size(values: np.ndarray | None) -> int:
+    return 0 if values is None else int(values.size)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,36 @@ class ReferenceProfile:
     ids: np.ndarray | None = None
     rows: np.ndarray | None = None
     members: dict[str, Members] = field(default_factory=dict)
+    row_ids: np.ndarray | None = None
+    ids_total: int | None = None
+    rows_total: int | None = None
+
+    @property
+    def n_ids(self) -> int:
+        """Distinct ids of the whole reference month (also when this profile is a slice's)."""
+        return self.ids_total if self.ids_total is not None else _size(self.ids)
+
+    @property
+    def n_rows(self) -> int:
+        """Row hashes of the whole reference month (also when this profile is a slice's)."""
+        return self.rows_total if self.rows_total is not None else _size(self.rows)
+
+    def bucket(self, index: int, n_buckets: int) -> ReferenceProfile:
+        """This profile with only the ids (and their members and rows) of hash bucket
+        ``index`` of ``n_buckets`` (:func:`~validation.identity.bucket_of`): what the gate of
+        that bucket of a month compares against."""
+        if self.ids is None:
+            return self
+        keep = bucket_of(self.ids, n_buckets) == index
+        members = {n: (values, codes[keep]) for n, (values, codes) in self.members.items()}
+        rows, row_ids = self.rows, self.row_ids
+        if rows is not None and row_ids is not None:
+            mine = bucket_of(row_ids, n_buckets) == index
+            rows, row_ids = rows[mine], row_ids[mine]
+        return ReferenceProfile(
+            self.row_count, self.edges, self.shares, self.missing, self.ids[keep], rows,
+            members, row_ids, self.n_ids, self.n_rows,
+        )  # fmt: skip
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, rules: TableRules, *, bins: int = 10) -> ReferenceProfile:
@@ -43,7 +80,7 @@ class ReferenceProfile:
         stats = FrameStats(df)
         present = [c for c in rules.columns if c.name in df.columns]
         for col in present:
-            kind = col.drift or (guard_kind(rules, col.name) if col.name in rules.guards else None)
+            kind = profile_kind(rules, col)
             if kind == "numeric":
                 edges[col.name], shares[col.name] = _quantile_bins(df[col.name], bins)
             elif kind == "categorical":
@@ -54,33 +91,46 @@ class ReferenceProfile:
         ids, members = None, dict[str, Members]()
         if id_hashes is not None:
             ids, members = guard_members(df, rules, id_hashes, stats.present(rules.id_column))
-        rows = row_hashes(df, rules, id_hashes)
-        rows = None if rows is None else np.sort(rows)
-        return cls(len(df), edges, shares, missing, ids, rows, members)
+        rows, row_ids = row_hashes(df, rules, id_hashes), None
+        if rows is not None and id_hashes is not None:
+            order = np.argsort(rows, kind="stable")
+            rows, row_ids = rows[order], id_hashes[order]
+        return cls(len(df), edges, shares, missing, ids, rows, members, row_ids)
+
+
+def profile_kind(rules: TableRules, col: ColumnRule) -> str | None:
+    """How the profile summarises a column: ``numeric`` (quantile bins), ``categorical``
+    (value shares) or None (its drift is not measured and it guards nobody)."""
+    return col.drift or (guard_kind(rules, col.name) if col.name in rules.guards else None)
+
+
+def quantile_edges(present: np.ndarray, bins: int) -> np.ndarray:
+    """Inner edges at the quantiles of the present numbers (``np.quantile`` partitions a copy
+    once for all edges; a full sort of each column cost ~35 ms per million numbers)."""
+    if not present.size:
+        return np.array([])
+    return np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1]))
 
 
 def _quantile_bins(values: pd.Series, bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Inner edges at the reference's quantiles and the reference's shares in those bins.
-
-    ``np.quantile`` partitions a copy once for all edges (a full sort of each column cost
-    ~35 ms per million numbers); the shares come from the same :func:`bin_shares` the batch
-    is counted with, so reference and batch bins cannot disagree at an edge."""
+    """Inner edges at the reference's quantiles and the reference's shares in those bins
+    (counted by the same :func:`bin_shares` the batch is, so the bins cannot disagree at an
+    edge)."""
     numbers = values.to_numpy(dtype=float, na_value=np.nan)
-    present = numbers[~np.isnan(numbers)]
-    if not present.size:
-        return np.array([]), bin_shares(present, np.array([]))
-    inner = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1]))
+    inner = quantile_edges(numbers[~np.isnan(numbers)], bins)
     return inner, bin_shares(numbers, inner)
 
 
-def _column_psi(stats: FrameStats, name: str, kind: str, ref: ReferenceProfile) -> float | None:
+def _column_psi(
+    name: str, kind: str, ref: ReferenceProfile, shares: Shares, binned: Binned
+) -> float | None:
     if name not in ref.shares:
         return None
     if kind == "numeric":
-        actual_bins = stats.binned_shares(name, ref.edges[name])  # None: no number to bin
+        actual_bins = binned(name)  # None: no number to bin
         return None if actual_bins is None else psi(np.asarray(ref.shares[name]), actual_bins)
     expected = dict(ref.shares[name])  # type: ignore[arg-type]
-    actual = stats.value_shares(name)
+    actual = shares(name)
     keys = list(expected) + [k for k in actual if k not in expected]
     return psi(
         np.array([expected.get(k, 0.0) for k in keys]), np.array([actual.get(k, 0.0) for k in keys])
@@ -88,29 +138,31 @@ def _column_psi(stats: FrameStats, name: str, kind: str, ref: ReferenceProfile) 
 
 
 def drift_table(
-    df: pd.DataFrame, rules: TableRules, ref: ReferenceProfile, stats: FrameStats
-) -> tuple[list[DriftRow], list[Failure]]:
+    rules: TableRules, columns: list[str], missing: Callable[[str], float], ref: ReferenceProfile,
+    shares: Shares, binned: Binned,
+) -> tuple[list[DriftRow], list[Failure]]:  # fmt: skip
     """Drift rows for every present column and the failures their thresholds imply
-    (``stats``: the batch's column statistics, shared with the other checks)."""
+    (``missing``, ``shares`` and ``binned`` give the month's missing share, value shares and
+    reference-bin shares of a column)."""
     rows: list[DriftRow] = []
     failures: list[Failure] = []
     for col in rules.columns:
-        if col.name not in df.columns:
+        if col.name not in columns:
             continue
-        missing = stats.missing_share(col.name)
-        value = _column_psi(stats, col.name, col.drift, ref) if col.drift else None
+        share_missing = missing(col.name)
+        value = _column_psi(col.name, col.drift, ref, shares, binned) if col.drift else None
         status_psi = _psi_status(
             value, rules.thresholds(col.name).warn, rules.thresholds(col.name).fail
         )
         ref_missing = ref.missing.get(col.name)
-        rise = missing - ref_missing if ref_missing is not None else 0.0
+        rise = share_missing - ref_missing if ref_missing is not None else 0.0
         status_missing = _psi_status(rise, rules.missing_warn, rules.missing_fail, strict=True)
         rows.append(
             DriftRow(
                 col.name,
                 col.drift or "-",
                 value,
-                missing,
+                share_missing,
                 ref_missing,
                 _worst(status_psi, status_missing),
             )
@@ -131,8 +183,8 @@ def drift_table(
                     "missing_share",
                     col.name,
                     status_missing,  # type: ignore[arg-type]
-                    f"missing share rose from {ref_missing:.1%} to {missing:.1%}",
-                    round(missing, 4),
+                    f"missing share rose from {ref_missing:.1%} to {share_missing:.1%}",
+                    round(share_missing, 4),
                 )
             )
     return rows, failures

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
-from validation.stability_index import bin_shares
+from validation.stability_index import bin_counts
 
 CHUNK_ROWS = 65_536
 """Rows a whole-column scan (id hashing, format checks) converts at once: its passing copy is
@@ -34,7 +34,8 @@ class FrameStats:
         self._missing: dict[str, int] = {}
         self._kinds: dict[str, str] = {}
         self._shares: dict[str, dict[Any, float]] = {}
-        self._binned: dict[tuple[str, bytes], np.ndarray | None] = {}
+        self._counts: dict[str, list[tuple[Any, int]]] = {}
+        self._binned: dict[tuple[str, bytes], list[int] | None] = {}
 
     def missing_count(self, name: str) -> int:
         """Missing values in column ``name``."""
@@ -65,15 +66,30 @@ class FrameStats:
         return infer_dtype(self.df[name], skipna=True) not in ("string", "empty")
 
     def value_shares(self, name: str) -> dict[Any, float]:
-        """Each present value's share of the present values (``value_counts``, normalised)."""
+        """Each present value's share of the present values."""
         if name not in self._shares:
-            counts = self.df[name].value_counts(normalize=True, dropna=True)
-            self._shares[name] = counts.to_dict()
+            counts = self.value_counts(name)
+            total = sum(c for _, c in counts)
+            self._shares[name] = {v: c / total for v, c in counts}
         return self._shares[name]
+
+    def value_counts(self, name: str) -> list[tuple[Any, int]]:
+        """Each present value and its count, most frequent first (ties in order of value)."""
+        if name not in self._counts:
+            counts = self.df[name].value_counts(dropna=True)
+            self._counts[name] = ordered_counts(
+                zip(counts.index.tolist(), counts.tolist(), strict=True)
+            )
+        return self._counts[name]
 
     def binned_shares(self, name: str, inner_edges: np.ndarray) -> np.ndarray | None:
         """Shares of the present numbers in the bins ``inner_edges`` cut; None when the column
         holds no number (all missing, or not numbers: the type expectation reports that)."""
+        counts = self.binned_counts(name, inner_edges)
+        return None if counts is None else np.asarray(counts) / max(sum(counts), 1)
+
+    def binned_counts(self, name: str, inner_edges: np.ndarray) -> list[int] | None:
+        """Counts of the present numbers in the bins ``inner_edges`` cut (None: no number)."""
         key = (name, inner_edges.tobytes())
         if key not in self._binned:
             try:
@@ -81,10 +97,16 @@ class FrameStats:
             except (TypeError, ValueError):
                 numbers = np.array([])
             present = numbers.size and not np.isnan(numbers).all()
-            self._binned[key] = bin_shares(numbers, inner_edges) if present else None
+            self._binned[key] = bin_counts(numbers, inner_edges).tolist() if present else None
         return self._binned[key]
 
     def _inferred(self, name: str) -> str:
         if name not in self._kinds:
             self._kinds[name] = infer_dtype(self.df[name], skipna=False)
         return self._kinds[name]
+
+
+def ordered_counts(pairs: Any) -> list[tuple[Any, int]]:
+    """``(value, count)`` pairs most frequent first, ties by the value's text: one order for
+    a whole column and for counts added up over its slices."""
+    return sorted(((v, int(c)) for v, c in pairs), key=lambda vc: (-vc[1], str(vc[0])))

@@ -21,13 +21,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from validation.frame_stats import CHUNK_ROWS, FrameStats
+from validation.frame_stats import CHUNK_ROWS
 from validation.interpret import MAX_EXAMPLES
 from validation.result import Failure
 from validation.rules import TableRules
 from validation.stability_index import psi
 
 MAX_SHAPES = 5
+SHAPE_ROWS = 200
+"""Offending rows whose shapes a format failure looks at."""
 
 
 def guard_kind(rules: TableRules, name: str) -> str | None:
@@ -45,6 +47,11 @@ Members = tuple[list[Any], np.ndarray]
 ids, each subscriber's value as a code into them (-1: missing)."""
 
 
+def code_type(n_values: int) -> type[np.signedinteger[Any]]:
+    """The smallest code type for ``n_values`` values and the missing code -1."""
+    return np.int8 if n_values < 127 else np.int32
+
+
 def guard_members(
     df: pd.DataFrame, rules: TableRules, id_hashes: np.ndarray, present: np.ndarray | None
 ) -> tuple[np.ndarray, dict[str, Members]]:
@@ -54,7 +61,7 @@ def guard_members(
     the rows holding an id, None for all)."""
     rows = None if present is None else np.flatnonzero(present)
     hashes = id_hashes if rows is None else id_hashes[rows]
-    order = np.argsort(hashes)
+    order = np.argsort(hashes, kind="stable")
     ordered = hashes[order]
     first = np.ones(ordered.size, dtype=bool)
     first[1:] = ordered[1:] != ordered[:-1]
@@ -66,34 +73,50 @@ def guard_members(
             and name != rules.id_column
             and guard_kind(rules, name) == ("categorical")
         ):
-            codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
-            kind = np.int8 if len(uniques) < 127 else np.int32
-            members[name] = (uniques.tolist(), codes[taken].astype(kind))
+            # sorted values: the same codes whatever order the month's rows come in
+            codes, uniques = pd.factorize(df[name], use_na_sentinel=True, sort=True)
+            members[name] = (uniques.tolist(), codes[taken].astype(code_type(len(uniques))))
     return ordered[first], members
 
 
-def _kept_failures(
-    df: pd.DataFrame, name: str, batch_rows: np.ndarray, found: np.ndarray, held: Members,
-    rules: TableRules,
-) -> list[Failure]:  # fmt: skip
-    """Subscribers of both months who changed value: a blacklisted subscriber still here
-    must still be blacklisted (a share can hold steady while the people behind it change).
+def kept_counts(
+    df: pd.DataFrame, rules: TableRules, profile: Any, id_hashes: np.ndarray,
+    id_order: np.ndarray | None = None,
+) -> dict[str, list[list[int]]]:  # fmt: skip
+    """Per categorical guarded column and reference value: how many of the reference's
+    holders are here with a value (``stayed``) and how many still hold it (``kept``).
 
-    ``found`` marks the reference ids present in the batch and ``batch_rows`` gives the
-    batch row of each of them: both months' codes are compared in one pass and counted per
-    reference value with ``bincount``, no set intersections."""
+    The reference ids present in the batch are found by one search of the sorted hashes
+    (``id_order``: their argsort), each mapped to its first row, and both months' codes are
+    compared in one pass and counted per reference value with ``bincount``."""
+    if not id_hashes.size or profile.ids is None or not profile.members:
+        return {}
+    batch_rows, found = _followed(id_hashes, profile.ids, id_order)
+    out: dict[str, list[list[int]]] = {}
+    for name in rules.guards:
+        if name in df.columns and name in profile.missing and name in profile.members:
+            values, reference_codes = profile.members[name]
+            codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
+            index = {value: code for code, value in enumerate(values)}
+            # batch code -> reference code (-2: a value the reference did not have), missing -> -1
+            to_reference = np.array([index.get(v, -2) for v in uniques.tolist()] + [-1])
+            to_reference = to_reference.astype(reference_codes.dtype)  # codes of one small size
+            before = reference_codes[found]
+            now = to_reference[codes[batch_rows]]
+            held_before = before >= 0
+            stayed = np.bincount(before[held_before & (now != -1)], minlength=len(values))
+            kept = np.bincount(before[held_before & (now == before)], minlength=len(values))
+            out[name] = [stayed.tolist(), kept.tolist()]
+    return out
+
+
+def kept_failure(
+    name: str, values: list[Any], counts: list[list[int]], rules: TableRules
+) -> list[Failure]:
+    """Subscribers of both months who changed value: a blacklisted subscriber still here
+    must still be blacklisted (a share can hold steady while the people behind it change)."""
     limits = rules.guard_limits
-    values, reference_codes = held
-    codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
-    index = {value: code for code, value in enumerate(values)}
-    # batch code -> reference code (-2: a value the reference did not have), missing -> -1
-    to_reference = np.array([index.get(v, -2) for v in uniques.tolist()] + [-1])
-    to_reference = to_reference.astype(reference_codes.dtype)  # codes of one small size
-    before = reference_codes[found]
-    now = to_reference[codes[batch_rows]]
-    held_before = before >= 0
-    stayed = np.bincount(before[held_before & (now != -1)], minlength=len(values))
-    kept = np.bincount(before[held_before & (now == before)], minlength=len(values))
+    stayed, kept = counts
     moved = []
     for code, value in enumerate(values):
         if stayed[code] == 0 or stayed[code] < limits.keep_min_group:
@@ -114,32 +137,32 @@ def _followed(
     id_hashes: np.ndarray, ref_ids: np.ndarray, order: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which reference ids the batch holds (``found``) and the batch row of each of them (the
-    first in hash order when an id repeats); ``order``: the hashes' argsort, if known."""
-    order = np.argsort(id_hashes) if order is None else order
+    first when an id repeats); ``order``: the hashes' stable argsort, if known."""
+    order = np.argsort(id_hashes, kind="stable") if order is None else order
     sorted_ids = id_hashes[order]
+    if not ref_ids.size:
+        return np.array([], dtype=np.int64), np.zeros(0, dtype=bool)
     pos = np.searchsorted(sorted_ids, ref_ids).clip(max=sorted_ids.size - 1)
     found = sorted_ids[pos] == ref_ids
     return order[pos[found]], found
 
 
 def guard_failures(
-    df: pd.DataFrame, rules: TableRules, profile: Any, stats: FrameStats,
-    id_hashes: np.ndarray | None = None, id_order: np.ndarray | None = None,
-) -> list[Failure]:  # fmt: skip
-    """Quarantine failures of every guarded column present in ``df`` and in the profile
-    (``stats``: the batch's column statistics, shared with drift; ``id_hashes``: the batch's
-    per-row id hashes, to follow subscribers across months; ``id_order``: their argsort)."""
+    rules: TableRules, counts: Any, profile: Any, shares: Any, binned: Any
+) -> list[Failure]:
+    """Quarantine failures of every guarded column present in the month and in the profile.
+
+    ``counts`` are the month's added-up :class:`~validation.slices.SliceCounts`;
+    ``shares(name)`` and ``binned(name)`` give a column's value shares and bin shares."""
     failures: list[Failure] = []
     limits = rules.guard_limits
-    batch_rows, found = None, None
-    if id_hashes is not None and id_hashes.size and profile.ids is not None and profile.members:
-        batch_rows, found = _followed(id_hashes, profile.ids, id_order)
     for name in rules.guards:
-        if name not in df.columns or name not in profile.missing:
+        if name not in counts.columns or name not in profile.missing:
             continue
-        if batch_rows is not None and found is not None and name in profile.members:
-            failures += _kept_failures(df, name, batch_rows, found, profile.members[name], rules)
-        missing = stats.missing_share(name)
+        if name in counts.kept:
+            values = profile.members[name][0]
+            failures += kept_failure(name, values, counts.kept[name], rules)
+        missing = counts.missing[name] / counts.rows if counts.rows else 0.0
         rise = missing - profile.missing[name]
         if rise > limits.missing_rise:
             failures.append(Failure(
@@ -149,18 +172,19 @@ def guard_failures(
             ))  # fmt: skip
         kind = guard_kind(rules, name)
         if kind == "categorical" and name in profile.shares:
-            failures += _share_failures(stats, name, dict(profile.shares[name]), profile, rules)
+            n = max(counts.rows - counts.missing[name], 1)
+            failures += _share_failures(name, dict(profile.shares[name]), shares(name), n, profile,
+                                        rules)  # fmt: skip
         elif kind == "numeric" and name in profile.edges:
-            failures += _psi_failure(stats, name, profile, rules)
+            failures += _psi_failure(name, binned(name), profile, rules)
     return failures
 
 
 def _share_failures(
-    stats: FrameStats, name: str, expected: dict[Any, float], profile: Any, rules: TableRules
-) -> list[Failure]:
+    name: str, expected: dict[Any, float], actual: dict[Any, float], n: int, profile: Any,
+    rules: TableRules,
+) -> list[Failure]:  # fmt: skip
     limits = rules.guard_limits
-    actual = stats.value_shares(name)
-    n = max(len(stats.df) - stats.missing_count(name), 1)
     m = max(profile.row_count, 1)
     moved = []
     for value in sorted(set(expected) | set(actual), key=str):
@@ -184,8 +208,9 @@ def _label(value: Any) -> str:
     return str(value)
 
 
-def _psi_failure(stats: FrameStats, name: str, profile: Any, rules: TableRules) -> list[Failure]:
-    actual = stats.binned_shares(name, profile.edges[name])
+def _psi_failure(
+    name: str, actual: np.ndarray | None, profile: Any, rules: TableRules
+) -> list[Failure]:
     if actual is None:  # no number to bin
         return []
     value = psi(np.asarray(profile.shares[name]), actual)
@@ -203,41 +228,57 @@ def format_failures(
 ) -> list[Failure]:
     """A failure per column whose present values do not all match the declared format."""
     failures = []
+    keys = np.arange(len(df), dtype=np.int64)
     for name, pattern in rules.formats.items():
-        if name not in df.columns or df[name].dtype.kind not in "OUS":
-            continue
-        failure = _format_failure(df[name], name, pattern, rules, ids)
-        if failure is not None:
-            failures.append(failure)
+        if name in df.columns and df[name].dtype.kind in "OUS":
+            failure = format_failure(
+                name, pattern, format_counts(df[name], pattern, ids, keys), rules
+            )
+            if failure is not None:
+                failures.append(failure)
     return failures
 
 
-def _format_failure(
-    values: pd.Series, name: str, pattern: str, rules: TableRules, ids: Sequence[Any] | None
-) -> Failure | None:
+def format_counts(
+    values: pd.Series, pattern: str, ids: Any, keys: np.ndarray
+) -> dict[str, Any] | None:
+    """Rows of one slice not in the declared format, with the first ones' keys, ids and
+    shapes (None: the column is not all text, which the type expectation reports)."""
     bad = []
     for start in range(0, len(values), CHUNK_ROWS):  # Arrow text of one chunk at a time
         try:
             text = pa.array(values.iloc[start : start + CHUNK_ROWS], type=pa.string(),
                             from_pandas=True)  # fmt: skip
         except (pa.ArrowTypeError, pa.ArrowInvalid):
-            return None  # not all text: the type expectation reports it
+            return None
         if _all_fixed_width_match(text, pattern):
             continue
         good = pc.fill_null(pc.match_substring_regex(text, f"^(?:{pattern})$"), True)
         if not pc.all(good).as_py():
             bad.append(start + np.flatnonzero(~good.to_numpy(zero_copy_only=False)))
-    if not bad:
+    rows = np.concatenate(bad) if bad else np.array([], dtype=np.int64)
+    return {
+        "bad": int(rows.size), "total": len(values),
+        "shapes": [[int(keys[i]), _shape(str(values.iloc[i]))] for i in rows[:SHAPE_ROWS]],
+        "examples": [[int(keys[i]), None if ids is None else str(ids[i])]
+                     for i in rows[:MAX_EXAMPLES]],
+    }  # fmt: skip
+
+
+def format_failure(
+    name: str, pattern: str, counts: dict[str, Any] | None, rules: TableRules
+) -> Failure | None:
+    """The failure of a column with values outside its format (None: none, or not text)."""
+    if counts is None or not counts["bad"]:
         return None
-    rows = np.concatenate(bad)
-    share = rows.size / max(len(values), 1)
+    share = counts["bad"] / max(counts["total"], 1)
     severity = "quarantine" if share > rules.value_tolerance else "warn"
-    shapes = list(dict.fromkeys(_shape(str(values.iloc[i])) for i in rows[:200]))[:MAX_SHAPES]
-    examples = [str(ids[i]) for i in rows[:MAX_EXAMPLES]] if ids is not None else []
+    shapes = list(dict.fromkeys(s for _, s in counts["shapes"][:SHAPE_ROWS]))[:MAX_SHAPES]
+    examples = [i for _, i in counts["examples"][:MAX_EXAMPLES] if i is not None]
     return Failure(
         "format", name, severity,  # type: ignore[arg-type]
         f"values not in the declared format {pattern} (shapes seen: {', '.join(shapes)})",
-        shapes, int(rows.size), share, examples,
+        shapes, int(counts["bad"]), share, examples,
     )  # fmt: skip
 
 

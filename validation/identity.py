@@ -15,6 +15,7 @@ Three checks, each against :class:`~validation.rules.IdentityBand`:
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,6 +48,12 @@ def _hash_in_chunks(raw: np.ndarray) -> np.ndarray:
         part = raw[start : start + CHUNK_ROWS]
         out[start : start + len(part)] = pd.util.hash_array(part, categorize=False)
     return out
+
+
+def bucket_of(id_hashes: np.ndarray, n_buckets: int) -> np.ndarray:
+    """The hash bucket of each id hash (:func:`id_row_hashes`): every row of an id, and the
+    reference month's profile of it, fall in the same bucket of ``n_buckets``."""
+    return (id_hashes % np.uint64(n_buckets)).astype(np.int64)
 
 
 def hash_ids(values: pd.Series | Sequence[Any], row_hashes: np.ndarray | None = None) -> np.ndarray:
@@ -85,46 +92,48 @@ def row_hashes(
     return pd.util.hash_array(combined)
 
 
-def content_digest(sorted_rows: np.ndarray | None) -> str | None:
-    """SHA-256 of the sorted row hashes: equal for the same rows in any order or month."""
-    if sorted_rows is None:
+_MIXERS = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93)
+
+
+def digest_sums(rows: np.ndarray | None) -> list[int] | None:
+    """The row count and four sums of the row hashes, each mixed another way (mod 2**64):
+    what :func:`content_digest` is made of, for one slice of the month; slices add up."""
+    if rows is None:
         return None
-    return hashlib.sha256(sorted_rows.tobytes()).hexdigest()
+    sums = [int(rows.size)]
+    with np.errstate(over="ignore"):
+        for mixer in _MIXERS:
+            mixed = pd.util.hash_array(rows ^ np.uint64(mixer))
+            sums.append(int(mixed.sum(dtype=np.uint64)))
+    return sums
 
 
-def _share_in(values: np.ndarray, sorted_pool: np.ndarray, *, presorted: bool = False) -> float:
-    """Share of ``values`` (``presorted``: already in order) found in ``sorted_pool``."""
-    if values.size == 0 or sorted_pool.size == 0:
-        return 0.0
-    if not presorted:  # integer sort is a few ms; searching sorted needles is ~20x faster
-        values = np.sort(values)
-    pos = np.searchsorted(sorted_pool, values).clip(max=sorted_pool.size - 1)
-    return float(np.mean(sorted_pool[pos] == values))
+def content_digest(sums: list[int] | None) -> str | None:
+    """SHA-256 of the added-up :func:`digest_sums`: equal for the same rows in any order,
+    month or split into slices."""
+    if sums is None:
+        return None
+    return hashlib.sha256(json.dumps(sums).encode("ascii")).hexdigest()
 
 
 def identity_failures(
-    ids: np.ndarray,
-    rows: np.ndarray | None,
-    ref_ids: np.ndarray | None,
-    ref_rows: np.ndarray | None,
-    rules: TableRules,
-    known_ids: Mapping[str, Sequence[Any]] | None = None,
-    *,
-    ids_sorted: bool = False,
-) -> tuple[list[Failure], dict[str, float]]:
+    counts: dict[str, Any], rules: TableRules, ref_ids: int, ref_rows: int,
+    known_sizes: Mapping[str, int] | None = None,
+) -> tuple[list[Failure], dict[str, float]]:  # fmt: skip
     """Failures of the three continuity checks and the numbers they were judged on.
 
-    ``ids`` are the hashes of this month's present ids (one per row; ``ids_sorted``: already
-    in order), ``rows`` this month's sorted row hashes, ``ref_ids`` and ``ref_rows`` the
-    reference's sorted ones.
+    ``counts`` are the month's added-up identity counts (present ids and how many of them
+    the reference holds; per known list, its ids found this month and in the reference; rows
+    and how many repeat the reference row for row); ``ref_ids`` and ``ref_rows`` the sizes of
+    the reference's sorted id and row hashes; ``known_sizes`` each known list's distinct ids.
     """
     band, column = rules.identity, rules.id_column
     failures: list[Failure] = []
     numbers: dict[str, float] = {}
-    if ref_ids is None or ref_ids.size == 0 or ids.size == 0:
+    present = counts.get("present", 0)
+    if ref_ids == 0 or present == 0:
         return failures, numbers
-    ids = ids if ids_sorted else np.sort(ids)  # also the pool the known lists are looked up in
-    seen = numbers["ids_seen_in_reference"] = round(_share_in(ids, ref_ids, presorted=True), 4)
+    seen = numbers["ids_seen_in_reference"] = round(counts["seen"] / present, 4)
     if seen < band.seen_min:
         failures.append(Failure(
             "identity_continuity", column, "quarantine",
@@ -132,11 +141,12 @@ def identity_failures(
             f"least {band.seen_min:.0%}); the id format changed upstream or this is another "
             "population", seen,
         ))  # fmt: skip
-    for name, values in (known_ids or {}).items():
-        failures += _list_failure(name, hash_ids(values), ids, ref_ids, band.list_ratio_min,
+    for name, size in (known_sizes or {}).items():
+        found_now, found_before = counts.get("known", {}).get(name, [0, 0])
+        failures += _list_failure(name, size, found_now, found_before, band.list_ratio_min,
                                   column, numbers)  # fmt: skip
-    if rows is not None and ref_rows is not None and ref_rows.size:
-        repeat = round(_share_in(rows, ref_rows, presorted=True), 4)
+    if "rows" in counts and ref_rows:
+        repeat = round(counts["repeated"] / counts["rows"], 4) if counts["rows"] else 0.0
         numbers["rows_repeating_reference"] = repeat
         if repeat > band.repeat_max:
             failures.append(Failure(
@@ -148,12 +158,12 @@ def identity_failures(
 
 
 def _list_failure(
-    name: str, listed: np.ndarray, ids: np.ndarray, ref_ids: np.ndarray, ratio_min: float,
-    column: str, numbers: dict[str, float],
+    name: str, size: int, found_now: int, found_before: int, ratio_min: float, column: str,
+    numbers: dict[str, float],
 ) -> list[Failure]:  # fmt: skip
-    if listed.size == 0:
+    if size == 0:
         return []
-    now, before = _share_in(listed, ids), _share_in(listed, ref_ids)
+    now, before = found_now / size, found_before / size
     numbers[f"{name}_matched"], numbers[f"{name}_matched_reference"] = (
         round(now, 4),
         round(before, 4),
@@ -162,6 +172,6 @@ def _list_failure(
         return []
     return [Failure(
         "identity_continuity", column, "quarantine",
-        f"the {name} ({listed.size} ids) matches {now:.1%} of its ids this month against "
+        f"the {name} ({size} ids) matches {now:.1%} of its ids this month against "
         f"{before:.1%} in the reference month (band: at least {ratio_min:.0%} of it)", now,
     )]  # fmt: skip

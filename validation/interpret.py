@@ -8,7 +8,7 @@ quarantine. Value checks (not-null, range, allowed values) quarantine when more 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from validation.formula import looks_like_formula
@@ -32,7 +32,7 @@ _HARD_CHECKS = {
 
 
 def failures_from_ge(
-    results: dict[str, Any], rules: TableRules, ids: Sequence[Any] | None
+    results: dict[str, Any], rules: TableRules, ids: Mapping[int, Any] | Sequence[Any] | None
 ) -> Iterator[Failure]:
     """One :class:`Failure` per unsuccessful expectation of one suite run."""
     for res in results.get("results", []):
@@ -45,7 +45,11 @@ def failures_from_ge(
 
 
 def _failure(
-    kind: str, column: str | None, res: dict[str, Any], rules: TableRules, ids: Sequence[Any] | None
+    kind: str,
+    column: str | None,
+    res: dict[str, Any],
+    rules: TableRules,
+    ids: Mapping[int, Any] | Sequence[Any] | None,
 ) -> Failure:
     detail = res.get("result") or {}
     exc = res.get("exception_info") or {}
@@ -101,7 +105,9 @@ def _distinct(values: list[Any]) -> list[Any]:
     return out
 
 
-def _examples(kind: str, detail: dict[str, Any], ids: Sequence[Any] | None) -> list[str]:
+def _examples(
+    kind: str, detail: dict[str, Any], ids: Mapping[int, Any] | Sequence[Any] | None
+) -> list[str]:
     index = detail.get("partial_unexpected_index_list") or []
     if ids is None:
         return []

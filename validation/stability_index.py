@@ -41,13 +41,18 @@ def psi_band(value: float, warn: float = PSI_WARN, fail: float = PSI_FAIL) -> in
 
 
 def bin_shares(values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
-    """Shares of the non-missing ``values`` in the bins the inner edges cut (right-closed).
+    """Shares of the non-missing ``values`` in the bins the inner edges cut (right-closed)."""
+    counts = bin_counts(values, inner_edges)
+    return counts / max(int(counts.sum()), 1)
+
+
+def bin_counts(values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
+    """Counts of the non-missing ``values`` in the bins the inner edges cut (right-closed).
 
     One comparison per edge counts the values at or above it, so NaN needs no filtering
     (it compares false) and there is no sort or copy of the column: bin ``i`` holds
-    ``at_or_above[i - 1] - at_or_above[i]``.
+    ``at_or_above[i - 1] - at_or_above[i]``. Counts of slices of a column add up.
     """
     total = int(np.count_nonzero(~np.isnan(values)))
     above = [int(np.count_nonzero(values >= edge)) for edge in inner_edges]
-    counts = -np.diff(np.array([total, *above, 0], dtype=np.int64))
-    return counts / max(total, 1)
+    return -np.diff(np.array([total, *above, 0], dtype=np.int64))
