@@ -144,13 +144,25 @@ def gate_batch(
     try:
         frame: pd.DataFrame | None = read_batch(path, spec, month=month)
     except DataReadError as exc:
-        frame, result = None, _read_failure(exc, spec, month)
+        frame, result = None, read_failure(exc, spec, month)
     else:
         month = month or batch_month(frame, spec)
         known = known_id_lists(settings) if ref is not None else None
         result = validate(frame, rules, month=month, reference=ref, known_ids=known)
         result.failures[:0] = _repeats(settings, result, _checksum(path))  # the root cause
     return _finish(path, spec, result, frame, settings, rules)
+
+
+def record_verdict(
+    path: Path, spec: DatasetSpec, result: ValidationResult, settings: Settings,
+    rules: TableRules | None = None,
+) -> GateResult:  # fmt: skip
+    """Record a batch judged elsewhere (bucket by bucket) as :func:`gate_batch` records its
+    own: the check against earlier months' content, the report, the ``dq_reports`` row, and
+    the move of a quarantined batch. ``result`` is a judged month or a :func:`read_failure`."""
+    if "read_error" not in result.stats:
+        result.failures[:0] = _repeats(settings, result, _checksum(path))
+    return _finish(path, spec, result, None, settings, rules or table_rules(spec))
 
 
 def _reference(reference: Reference, spec: DatasetSpec) -> pd.DataFrame | ReferenceProfile | None:
@@ -201,7 +213,8 @@ def _repeats(settings: Settings, result: ValidationResult, checksum: str) -> lis
     return []
 
 
-def _read_failure(exc: DataReadError, spec: DatasetSpec, month: str | None) -> ValidationResult:
+def read_failure(exc: DataReadError, spec: DatasetSpec, month: str | None) -> ValidationResult:
+    """The result of a batch that could not be read: one quarantine failure naming it."""
     message = str(exc)
     failure = Failure("read_error", _first_column(message, spec), "quarantine",
                       f"batch could not be read: {message}")  # fmt: skip

@@ -1,8 +1,10 @@
 """Thin task wrappers around :mod:`prospect.pipeline`: they take a run id (and a partition
 index), call one step and enqueue what follows.
 
-Flow: ``validate`` (the gate) -> one ``ingest`` per part file of the delivery (a group; the
-last one to finish moves the run to scoring) -> one ``score`` per partition (a group) ->
+Flow: ``validate`` (the reference month cut into buckets) -> one ``ingest`` per part file of
+the delivery (a group) -> one ``gate_bucket`` per hash bucket (a group; the one that finds
+every bucket measured queues the verdict) -> ``verdict`` (the month's report; a quarantine
+ends the run here, before anything is scored) -> one ``score`` per partition (a group) ->
 ``select`` -> ``publish`` ->
 ``raise_alerts`` (cardholders' early warnings, each pushed by a ``deliver_webhook``). No
 chord: each ``score`` writes its partition's outputs, then enqueues ``select`` when it finds
@@ -27,9 +29,11 @@ from sqlalchemy.exc import OperationalError as DatabaseError
 
 from prospect.pipeline import (
     admit,
+    claim_verdict,
     fail,
     find_new_batch,
     finish_ingest,
+    gate_bucket_step,
     gate_step,
     ingest_step,
     load_plan,
@@ -40,6 +44,7 @@ from prospect.pipeline import (
     score_step,
     select_step,
     stopped,
+    verdict_step,
 )
 from prospect.pipeline.alerts import alerts_step
 from prospect.settings import Settings, get_settings
@@ -76,30 +81,58 @@ class RunStepTask(Task):
 
 @app.task(base=RunStepTask, name="worker.tasks.validate")
 def validate(run_id: str) -> str:
-    """Gate the batch; when it passes, queue one ingest task per part of the delivery."""
+    """Start the gate (the reference month cut into the run's buckets), then queue one ingest
+    task per part of the delivery."""
     settings = get_settings()
     if stopped(settings, run_id):
         return "stopped"
     outcome = gate_step(run_id, settings)
-    if outcome == "scoring":  # a redelivery after ingest: repeat the hand-over
+    if outcome == "scoring":  # a redelivery after the verdict: repeat the hand-over
         _queue_scoring(run_id)
-        return "pass"
-    if outcome != "quarantine":
+    elif outcome == "validating":
         group(ingest.si(run_id, p) for p in range(n_parts(settings, run_id))).apply_async()
     return outcome
 
 
 @app.task(base=RunStepTask, name="worker.tasks.ingest")
 def ingest(run_id: str, part: int) -> int:
-    """Stream one part into the hash buckets; the task that finds every part in queues
-    scoring."""
+    """Stream one part into the hash buckets; the task that finds every part in queues the
+    buckets' gate (or the verdict, when a part could not be read)."""
     settings = get_settings()
     if stopped(settings, run_id):
         return 0
     rows = ingest_step(run_id, part, settings)
-    if finish_ingest(settings, run_id):
-        _queue_scoring(run_id)
+    following = finish_ingest(settings, run_id)
+    if following == "gate":
+        n = load_plan(settings, run_id).n_partitions
+        group(gate_bucket.si(run_id, b) for b in range(n)).apply_async()
+    elif following == "verdict":
+        verdict.delay(run_id)
     return rows
+
+
+@app.task(base=RunStepTask, name="worker.tasks.gate_bucket")
+def gate_bucket(run_id: str, bucket: int) -> None:
+    """Measure one bucket for the gate; the one task that finds every bucket measured queues
+    the verdict."""
+    settings = get_settings()
+    if stopped(settings, run_id):
+        return
+    gate_bucket_step(run_id, bucket, settings)
+    if claim_verdict(settings, run_id):
+        verdict.delay(run_id)
+
+
+@app.task(base=RunStepTask, name="worker.tasks.verdict")
+def verdict(run_id: str) -> str:
+    """Merge the buckets' counts into the month's report; on pass or warn queue scoring."""
+    settings = get_settings()
+    if stopped(settings, run_id):
+        return "stopped"
+    outcome = verdict_step(run_id, settings)
+    if outcome != "quarantine":
+        _queue_scoring(run_id)
+    return outcome
 
 
 def _queue_scoring(run_id: str) -> None:

@@ -15,7 +15,10 @@ from prospect.pipeline.run import RunResult, execute, plan_month, result_of, run
 from prospect.pipeline.runid import config_hash, derive_run_id
 from prospect.pipeline.state import RunState, admit, fail, get_state, mark, stopped
 from prospect.pipeline.steps import (
+    buckets_pending,
+    claim_verdict,
     finish_ingest,
+    gate_bucket_step,
     gate_step,
     ingest_step,
     n_parts,
@@ -24,10 +27,12 @@ from prospect.pipeline.steps import (
     score_step,
     select_step,
     validate_step,
+    verdict_step,
 )
 
 __all__ = [
-    "BatchNotFoundError", "ENDED", "PartitionsPendingError", "RunError", "admission", "admit",
+    "BatchNotFoundError", "ENDED", "buckets_pending", "claim_verdict", "gate_bucket_step",
+    "verdict_step", "PartitionsPendingError", "RunError", "admission", "admit",
     "RunPlan", "RunResult", "RunState", "batch_for_month", "config_hash", "derive_run_id",
     "execute", "fail", "find_new_batch", "finish_ingest", "gate_step", "get_state",
     "ingest_step", "load_plan", "mark", "month_of", "n_parts", "partition_batch",

@@ -1,5 +1,6 @@
-"""What a run reads besides its batch: the reference month (as a drift profile), the
-suppression list and contact history (snapshotted once per run), and the gate's verdict in words.
+"""What a run reads besides its batch: the suppression list and contact history (snapshotted
+once per run) and the gate's verdict in words (the reference month is
+:mod:`prospect.pipeline.reference`'s).
 
 The contact rules are copied into the run folder when validation passes, so every partition
 and the final selection judge eligibility against the same list even if the list changes
@@ -16,48 +17,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from prospect.io import read_batch
-from prospect.pipeline.plan import RunPlan, load_plan, run_dir, write_parquet_atomic
+from prospect.pipeline.plan import load_plan, run_dir, write_parquet_atomic
 from prospect.pipeline.state import run_session
-from prospect.quality import GateResult, table_rules
+from prospect.quality import GateResult
 from prospect.settings import Settings
-from prospect.spec import DatasetSpec
-from prospect.store import ContactHistory, Run, load_suppression
+from prospect.store import ContactHistory, load_suppression
 from prospect.targeting import CampaignList
-from validation import ReferenceProfile
 
-PASSED = ("draft", "approved", "rejected")
 MAX_REASONS = 3
-
-
-def reference_batch(settings: Settings, plan: RunPlan) -> Path | None:
-    """The batch of the latest earlier month whose run passed the gate, if the file is still
-    there: the gate measures drift and the row-count band against it."""
-    with run_session(settings) as session:
-        stmt = (
-            select(Run.batch_path)
-            .where(Run.month < plan.month, Run.status.in_(PASSED))
-            .order_by(Run.month.desc(), Run.created_at.desc())
-        )
-        for batch_path in session.scalars(stmt):
-            if Path(batch_path).is_file():
-                return Path(batch_path)
-    return None
-
-
-def reference_profile(
-    settings: Settings, plan: RunPlan, spec: DatasetSpec
-) -> ReferenceProfile | None:
-    """The drift profile of :func:`reference_batch` (None without one).
-
-    Summarised here, before the batch is read, so the reference month's frame is freed first
-    instead of being held beside the batch through the whole gate (about 0.5 GiB per 1M rows).
-    The profile is the one the gate builds from a reference frame: same rules, same result.
-    """
-    path = reference_batch(settings, plan)
-    if path is None:
-        return None
-    return ReferenceProfile.from_frame(read_batch(path, spec), table_rules(spec))
 
 
 def quarantine_reason(gate: GateResult) -> str:

@@ -12,6 +12,7 @@ gate's read used), so :func:`prospect.io.read_batch` reads a bucket as it reads 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -20,19 +21,21 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from prospect.exceptions import DataReadError
+from prospect.io.arrowframe import canonical_arrow
 from prospect.io.csvfile import open_csv
 from prospect.io.headers import map_headers, optional_columns
 from prospect.io.parts import delivery_parts
 from prospect.io.reader import PARQUET_MAGIC
 from prospect.spec import DatasetSpec
+from validation.identity import bucket_of, id_row_hashes
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +55,33 @@ def part_marker(out_dir: Path, part: int) -> Path:
 
 
 def partition_of(user_ids: pa.Array | pa.ChunkedArray, n_partitions: int) -> np.ndarray:
-    """Partition index of each id: SipHash with pandas' fixed key, so stable across runs and
-    hosts (Python's own ``hash`` of a string changes with every process)."""
-    ids = pc.fill_null(pc.cast(user_ids, pa.string()), "").to_numpy(zero_copy_only=False)
-    hashed = pd.util.hash_array(np.asarray(ids, dtype=object), categorize=False)
-    return (hashed % np.uint64(n_partitions)).astype(np.int64)
+    """Partition index of each id: the gate's hash bucket of the id as the reader types it
+    (trimmed text; :func:`validation.identity.bucket_of`), so every row of a subscriber, and
+    the reference month's profile of them, land in the same bucket on every host and run."""
+    ids = pd.Series(user_ids.to_pandas(), dtype=object)
+    ids = ids.where(ids.notna(), np.nan)  # the reader's missing text
+    return bucket_of(id_row_hashes(ids), n_partitions)
+
+
+def order_path(bucket: Path, part: int) -> Path:
+    """Where bucket ``bucket`` keeps, for part ``part``, each of its rows' row number in the
+    part (int64): the gate names offending rows by their place in the delivery."""
+    return Path(bucket) / f"_order-{part:05d}.i8"
+
+
+def delivery_positions(out_dir: Path, bucket: int) -> np.ndarray:
+    """Each row of a bucket (in :func:`prospect.io.read_batch` order) as its row number in
+    the whole delivery, the parts one after the other (every part must be ingested)."""
+    markers = sorted((Path(out_dir) / "ingested").glob("part-*.json"))
+    sizes = [int(json.loads(m.read_text(encoding="utf-8"))["rows"]) for m in markers]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    folder = partition_path(out_dir, bucket)
+    pieces = [
+        np.fromfile(order_path(folder, part), dtype=np.int64) + offsets[part]
+        for part in range(len(sizes))
+        if order_path(folder, part).is_file()
+    ]
+    return np.concatenate(pieces) if pieces else np.array([], dtype=np.int64)
 
 
 def partition_batch(
@@ -113,10 +138,11 @@ def ingest_part(
     tmp.mkdir(parents=True)
     started = time.perf_counter()
     try:
-        rows = _write_partitions(Path(part), spec, tmp, n_partitions, month, name)
+        rows = _write_partitions(Path(part), spec, tmp, n_partitions, month, name, index)
         for i in range(n_partitions):
             target = partition_path(out_dir, i) / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            order_path(partition_path(tmp, i), index).replace(order_path(target.parent, index))
             (partition_path(tmp, i) / name).replace(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -130,26 +156,29 @@ def ingest_part(
 
 
 def _write_partitions(
-    path: Path, spec: DatasetSpec, tmp: Path, n: int, month: str | None, name: str
+    path: Path, spec: DatasetSpec, tmp: Path, n: int, month: str | None, name: str, index: int
 ) -> int:
     blocks, id_header = _blocks(path, spec, month)
+    id_spec = spec.column(spec.id_column)
     writers: list[pq.ParquetWriter] = []
+    orders: list[Any] = []
     rows = 0
-    try:
+    with contextlib.ExitStack() as stack:
         for block in blocks:
             if not writers:
                 for i in range(n):
                     partition_path(tmp, i).mkdir()
-                writers = [
-                    pq.ParquetWriter(partition_path(tmp, i) / name, block.schema) for i in range(n)
-                ]
-            part = partition_of(block.column(id_header), n)
+                    writer = pq.ParquetWriter(partition_path(tmp, i) / name, block.schema)
+                    writers.append(stack.enter_context(writer))
+                    order = open(order_path(partition_path(tmp, i), index), "wb")  # noqa: SIM115
+                    orders.append(stack.enter_context(order))
+            ids = canonical_arrow(block.column(id_header), id_spec, id_header, path, None)
+            part = partition_of(ids, n)
             for i, writer in enumerate(writers):
-                writer.write_batch(block.take(pa.array(np.flatnonzero(part == i))))
+                mine = np.flatnonzero(part == i)
+                writer.write_batch(block.take(pa.array(mine)))
+                (mine + rows).astype(np.int64).tofile(orders[i])
             rows += block.num_rows
-    finally:
-        for writer in writers:
-            writer.close()
     if not writers:
         raise DataReadError(f"{path}: has no rows to partition")
     return rows

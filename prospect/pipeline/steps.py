@@ -8,9 +8,11 @@ twice does no harm. Order: :func:`validate_step` -> :func:`score_step` for each 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,13 +21,19 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
+from prospect.exceptions import DataReadError
 from prospect.io import read_batch
 from prospect.io.parts import delivery_parts
-from prospect.pipeline import inputs, shortlists, stability
+from prospect.pipeline import inputs, reference, shortlists, stability
 from prospect.pipeline.exceptions import PartitionsPendingError, RunError
 from prospect.pipeline.lifecycle import TransitionError, reached
 from prospect.pipeline.memory import system_arrow_pool
-from prospect.pipeline.partitions import ingest_part, part_marker, partition_path
+from prospect.pipeline.partitions import (
+    delivery_positions,
+    ingest_part,
+    part_marker,
+    partition_path,
+)
 from prospect.pipeline.plan import (
     RunPlan,
     load_plan,
@@ -36,13 +44,15 @@ from prospect.pipeline.plan import (
 )
 from prospect.pipeline.scoring import explained_rows, load_scorer, run_spec, scored_frame
 from prospect.pipeline.state import RunState, get_state, mark, move, run_session
-from prospect.quality import gate_batch
+from prospect.quality import read_failure, record_verdict, table_rules
 from prospect.settings import Settings
 from prospect.spec import DatasetSpec
 from prospect.store import DQReport, Run, save_campaign
 from prospect.targeting import CampaignList, build_campaign, shortlist, write_campaign_summary
 from prospect.targeting.eligibility import count_reasons, exclusion_reasons
 from prospect.targeting.value import scored_value
+from validation.slices import SliceCounts, measure
+from validation.verdict import judge, merge
 
 logger = logging.getLogger(__name__)
 
@@ -58,25 +68,31 @@ def _spec(plan: RunPlan, settings: Settings) -> DatasetSpec:
 
 
 def validate_step(run_id: str, settings: Settings) -> str:
-    """Gate the batch; on pass or warn stream its parts into the hash buckets (one after the
-    other: :func:`ingest_step` is what a worker runs per part) and move the run to scoring.
-
-    Returns the gate outcome (``pass``, ``warn``, ``quarantine``); a quarantined batch ends the
-    run as ``quarantined`` with the report's failures as the reason. A restarted run whose
-    batch the gate already passed keeps that verdict (the bytes are verified unchanged).
-    """
-    outcome = gate_step(run_id, settings)
-    if outcome in ("quarantine", "scoring"):
-        return "quarantine" if outcome == "quarantine" else "pass"
+    """The whole gate in this process, as the workers run it: prepare, ingest every part,
+    gate every bucket, then the verdict (see :func:`verdict_step`); returns the outcome."""
+    if gate_step(run_id, settings) in ("quarantine", "scoring"):
+        return _outcome(settings, run_id)
     for part in range(n_parts(settings, run_id)):
         ingest_step(run_id, part, settings)
-    finish_ingest(settings, run_id)
-    return outcome
+    if finish_ingest(settings, run_id) == "gate":
+        for bucket in range(load_plan(settings, run_id).n_partitions):
+            gate_bucket_step(run_id, bucket, settings)
+    return verdict_step(run_id, settings)
+
+
+def _outcome(settings: Settings, run_id: str) -> str:
+    """The gate's outcome of a run past validation (``quarantine`` when it was refused)."""
+    state = get_state(settings, run_id)
+    if state is not None and state.status == "quarantined":
+        return "quarantine"
+    earlier = _recorded_verdict(settings, run_id) or _earlier_verdict(settings, state)
+    return earlier[0] if earlier else "pass"
 
 
 def gate_step(run_id: str, settings: Settings) -> str:
-    """Gate the batch (or keep an earlier attempt's verdict) and record the verdict in the run
-    folder; returns the outcome, or ``scoring`` when the run is already past validation."""
+    """Start validation: check the batch is the one planned and cut the reference month into
+    the run's buckets. Returns ``validating`` (ingest the parts next), or ``quarantine`` /
+    ``scoring`` when the run is already past the gate."""
     plan = load_plan(settings, run_id)
     state = get_state(settings, run_id)
     if state is not None and state.status == "quarantined":
@@ -85,14 +101,21 @@ def gate_step(run_id: str, settings: Settings) -> str:
         return "scoring"
     if state is None or state.status != "validating":
         mark(settings, run_id, "validating")
-    started = time.perf_counter()
+        _verdict_claim(settings, run_id).unlink(missing_ok=True)  # a new attempt's to take
     verify_batch(plan)
-    earlier = _earlier_verdict(settings, state) or _recorded_verdict(settings, run_id)
-    outcome, report_id = earlier or _gate(plan, settings)
-    if outcome != "quarantine" and not earlier:
-        seconds = {"validate": time.perf_counter() - started}
-        write_json_atomic(_verdict_path(settings, run_id), [outcome, report_id, seconds])
-    return outcome
+    if not _already_judged(settings, run_id, state):
+        started = time.perf_counter()
+        with system_arrow_pool():
+            reference.prepare_reference(settings, plan, _spec(plan, settings))
+        _add_seconds(settings, run_id, "reference", time.perf_counter() - started)
+    return "validating"
+
+
+def _already_judged(settings: Settings, run_id: str, state: RunState | None) -> bool:
+    return (
+        _recorded_verdict(settings, run_id) is not None
+        or _earlier_verdict(settings, state) is not None
+    )
 
 
 def _verdict_path(settings: Settings, run_id: str) -> Path:
@@ -107,6 +130,22 @@ def _recorded_verdict(settings: Settings, run_id: str) -> tuple[str, int | None]
     return str(outcome), report_id
 
 
+def _seconds_path(settings: Settings, run_id: str, step: str) -> Path:
+    return run_dir(settings, run_id) / "gate" / f"seconds-{step}.json"
+
+
+def _add_seconds(settings: Settings, run_id: str, step: str, seconds: float) -> None:
+    write_json_atomic(_seconds_path(settings, run_id, step), seconds)
+
+
+def _gate_seconds(settings: Settings, run_id: str) -> float:
+    folder = run_dir(settings, run_id) / "gate"
+    partials = folder.glob("bucket-*.json") if folder.is_dir() else []
+    spent = sum(json.loads(p.read_text(encoding="utf-8")).get("seconds", 0.0) for p in partials)
+    extra = folder.glob("seconds-*.json") if folder.is_dir() else []
+    return float(spent + sum(json.loads(p.read_text(encoding="utf-8")) for p in extra))
+
+
 def n_parts(settings: Settings, run_id: str) -> int:
     """How many part files the run's delivery has (one ingest task each)."""
     return len(delivery_parts(Path(load_plan(settings, run_id).batch_path)))
@@ -115,20 +154,22 @@ def n_parts(settings: Settings, run_id: str) -> int:
 def ingest_step(run_id: str, part: int, settings: Settings) -> int:
     """Stream part ``part`` of the delivery into the run's hash buckets; returns its rows.
 
-    Only after the gate passed the delivery; an ingested part is not read again.
+    A part that cannot be read leaves its marker with the reader's error (the verdict
+    quarantines the batch with it); an ingested part is not read again. Nothing downstream
+    reads the buckets before the verdict.
     """
     plan = load_plan(settings, run_id)
-    if (
-        _recorded_verdict(settings, run_id) is None
-        and _earlier_verdict(settings, get_state(settings, run_id)) is None
-    ):
-        raise RunError(f"run {run_id}: part {part} ingested before the gate's verdict")
+    out = _buckets(settings, run_id)
     path = delivery_parts(Path(plan.batch_path))[part]
-    with system_arrow_pool():
-        return ingest_part(
-            path, part, _spec(plan, settings), _buckets(settings, run_id), plan.n_partitions,
-            month=plan.month,
-        )  # fmt: skip
+    try:
+        with system_arrow_pool():
+            return ingest_part(
+                path, part, _spec(plan, settings), out, plan.n_partitions, month=plan.month
+            )
+    except DataReadError as exc:
+        write_json_atomic(part_marker(out, part), {"part": str(path), "rows": 0,
+                                                   "error": str(exc)})  # fmt: skip
+        return 0
 
 
 def parts_pending(settings: Settings, run_id: str) -> list[int]:
@@ -137,14 +178,126 @@ def parts_pending(settings: Settings, run_id: str) -> list[int]:
     return [i for i in range(n_parts(settings, run_id)) if not part_marker(out, i).is_file()]
 
 
-def finish_ingest(settings: Settings, run_id: str) -> bool:
-    """Move the run to scoring once every part is in the buckets (and the bytes are still the
-    ones the gate judged); True when this call did it."""
+def _read_errors(settings: Settings, run_id: str) -> list[str]:
+    """The reader's errors of the parts that could not be ingested, in part order."""
+    markers = sorted((_buckets(settings, run_id) / "ingested").glob("part-*.json"))
+    found = [json.loads(m.read_text(encoding="utf-8")) for m in markers]
+    return [m["error"] for m in found if m.get("error")]
+
+
+def finish_ingest(settings: Settings, run_id: str) -> str | None:
+    """What follows once every part is in: ``gate`` (the buckets) or ``verdict`` (a part
+    could not be read, or the batch was judged before); None while parts are pending."""
     state = get_state(settings, run_id)
     if state is None or state.status != "validating" or parts_pending(settings, run_id):
-        return False
+        return None
+    if _read_errors(settings, run_id) or _already_judged(settings, run_id, state):
+        return "verdict"
+    return "gate"
+
+
+def _partial_path(settings: Settings, run_id: str, bucket: int) -> Path:
+    return run_dir(settings, run_id) / "gate" / f"bucket-{bucket:04d}.json"
+
+
+def gate_bucket_step(run_id: str, bucket: int, settings: Settings) -> None:
+    """Measure bucket ``bucket`` for the gate (:func:`validation.slices.measure`) against its
+    share of the reference; the counts are kept for the verdict. Done once per bucket."""
+    target = _partial_path(settings, run_id, bucket)
+    if target.is_file():
+        return
+    started = time.perf_counter()
     plan = load_plan(settings, run_id)
-    verify_batch(plan)  # the buckets were read from the bytes the gate judged
+    spec = _spec(plan, settings)
+    folder = partition_path(_buckets(settings, run_id), bucket)
+    payload: dict[str, Any]
+    try:
+        with system_arrow_pool():
+            frame = read_batch(folder, spec, month=plan.month)
+            keys = delivery_positions(_buckets(settings, run_id), bucket)
+            profile, known = reference.bucket_reference(settings, run_id, bucket)
+            counts = measure(frame, table_rules(spec), month=plan.month, profile=profile,
+                             known=known, keys=keys)  # fmt: skip
+        payload = {"counts": json.loads(counts.to_json())}
+    except DataReadError as exc:
+        payload = {"read_error": str(exc)}
+    payload["seconds"] = time.perf_counter() - started
+    write_json_atomic(target, payload)
+
+
+def buckets_pending(settings: Settings, run_id: str) -> list[int]:
+    """Buckets not measured for the gate yet."""
+    n = load_plan(settings, run_id).n_partitions
+    return [b for b in range(n) if not _partial_path(settings, run_id, b).is_file()]
+
+
+def _verdict_claim(settings: Settings, run_id: str) -> Path:
+    return run_dir(settings, run_id) / "gate" / "verdict.claim"
+
+
+def claim_verdict(settings: Settings, run_id: str) -> bool:
+    """True for the one caller (of this attempt) that is to queue the verdict, once every
+    bucket is measured: two buckets finishing together must not record two reports."""
+    if buckets_pending(settings, run_id):
+        return False
+    claim = _verdict_claim(settings, run_id)
+    claim.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def verdict_step(run_id: str, settings: Settings) -> str:
+    """Merge the buckets' counts into the month's report, record it, and move the run on:
+    ``quarantined`` (the batch moved aside, the reason recorded) or ``scoring``. Returns the
+    outcome. A run whose batch was judged before keeps that verdict."""
+    state = get_state(settings, run_id)
+    if state is None or state.status != "validating":
+        return _outcome(settings, run_id)
+    plan = load_plan(settings, run_id)
+    earlier = _recorded_verdict(settings, run_id) or _earlier_verdict(settings, state)
+    if earlier is None:
+        started = time.perf_counter()
+        gate = _judge(plan, settings)
+        seconds = {"validate": _gate_seconds(settings, run_id) + time.perf_counter() - started}
+        if gate.outcome == "quarantine":
+            mark(settings, run_id, "quarantined", failure_reason=inputs.quarantine_reason(gate),
+                 timings=seconds, dq_report_id=gate.report_id)  # fmt: skip
+            return "quarantine"
+        write_json_atomic(_verdict_path(settings, run_id), [gate.outcome, gate.report_id, seconds])
+        earlier = gate.outcome, gate.report_id
+    _to_scoring(settings, run_id, state)
+    return earlier[0]
+
+
+def _judge(plan: RunPlan, settings: Settings) -> Any:
+    """The month's gate result from its buckets' counts (or the first read error)."""
+    spec = _spec(plan, settings)
+    rules = table_rules(spec)
+    errors = _read_errors(settings, plan.run_id)
+    if errors:
+        result = read_failure(DataReadError(errors[0]), spec, plan.month)
+        return record_verdict(Path(plan.batch_path), spec, result, settings, rules)
+    payloads = [
+        json.loads(_partial_path(settings, plan.run_id, b).read_text(encoding="utf-8"))
+        for b in range(plan.n_partitions)
+    ]
+    unread = [p["read_error"] for p in payloads if "read_error" in p]
+    if unread:
+        result = read_failure(DataReadError(unread[0]), spec, plan.month)
+        return record_verdict(Path(plan.batch_path), spec, result, settings, rules)
+    profile, sizes = reference.reference_summary(settings, plan.run_id)
+    merged = merge(SliceCounts(**p["counts"]) for p in payloads)
+    result = judge(merged, rules, month=plan.month, profile=profile, known_sizes=sizes,
+                   seconds=_gate_seconds(settings, plan.run_id))  # fmt: skip
+    return record_verdict(Path(plan.batch_path), spec, result, settings, rules)
+
+
+def _to_scoring(settings: Settings, run_id: str, state: RunState) -> None:
+    """Move the run to scoring (the bytes are still the ones the gate judged)."""
+    verify_batch(load_plan(settings, run_id))
     inputs.snapshot_contact_rules(settings, run_id)
     verdict = _verdict_path(settings, run_id)
     seconds: dict[str, float] = {}
@@ -155,11 +308,8 @@ def finish_ingest(settings: Settings, run_id: str) -> bool:
     seconds["partition"] = sum(
         json.loads(m.read_text(encoding="utf-8")).get("seconds", 0.0) for m in markers.iterdir()
     )
-    try:
+    with contextlib.suppress(TransitionError):  # a redelivered verdict moved it meanwhile
         mark(settings, run_id, "scoring", timings=seconds, dq_report_id=report_id)
-    except TransitionError:  # the last two parts finished together; the other one moved it
-        return False
-    return True
 
 
 def _buckets(settings: Settings, run_id: str) -> Path:
@@ -177,25 +327,12 @@ def _earlier_verdict(settings: Settings, state: RunState | None) -> tuple[str, i
         return str(report.outcome), int(report.id)
 
 
-def _gate(plan: RunPlan, settings: Settings) -> tuple[str, int | None]:
-    """Run the gate on the batch; a quarantined batch ends the run ``quarantined``."""
-    started = time.perf_counter()
-    spec = _spec(plan, settings)
-    with system_arrow_pool():  # the gate holds the whole batch: give freed memory back
-        reference = inputs.reference_profile(settings, plan, spec)
-        gate = gate_batch(
-            Path(plan.batch_path), spec, month=plan.month, reference=reference, settings=settings
-        )
-    if gate.outcome == "quarantine":
-        mark(
-            settings,
-            plan.run_id,
-            "quarantined",
-            failure_reason=inputs.quarantine_reason(gate),
-            timings={"validate": time.perf_counter() - started},
-            dq_report_id=gate.report_id,
-        )
-    return gate.outcome, gate.report_id  # the gate's frame (the whole batch) is freed here
+def _require_verdict(settings: Settings, run_id: str) -> None:
+    """Nothing is scored or selected before the gate let the month through."""
+    state = get_state(settings, run_id)
+    if state is None or not reached(state.status, "scoring"):
+        status = None if state is None else state.status
+        raise RunError(f"run {run_id}: the gate has not let the month through (status {status})")
 
 
 def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
@@ -208,6 +345,7 @@ def score_step(run_id: str, index: int, settings: Settings) -> dict[str, Any]:
     marker = shortlist_marker(settings, run_id, index)
     if marker.is_file():
         return dict(json.loads(marker.read_text(encoding="utf-8")))
+    _require_verdict(settings, run_id)
     started = time.perf_counter()
     plan = load_plan(settings, run_id)
     spec = _spec(plan, settings)
