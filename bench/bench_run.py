@@ -161,20 +161,23 @@ def _floor(batch: Path) -> float:
     """Wall seconds of the least any run must do: read the month and predict it with the
     promoted bundle's models alone (no gate, no explanations, no selection, one process)."""
     from prospect.io import read_batch
+    from prospect.io.parts import delivery_parts
     from prospect.registry import load_active_bundle
     from prospect.settings import get_settings
 
     bundle = load_active_bundle(get_settings())
     started = time.perf_counter()
-    frame = read_batch(batch, bundle.spec)
-    X = frame[bundle.spec.feature_columns]
     segmenter, propensity = bundle.prospect_models()
-    segmenter.predict(frame)
-    propensity.predict_proba(X)
-    if bundle.scorecard is not None:
-        bundle.scorecard.predict_proba(X)
-    if bundle.uplift is not None:
-        bundle.uplift.predict(X)
+    for part in delivery_parts(batch):  # a folder of parts one part at a time
+        frame = read_batch(part, bundle.spec)
+        X = frame[bundle.spec.feature_columns]
+        segmenter.predict(frame)
+        propensity.predict_proba(X)
+        if bundle.scorecard is not None:
+            bundle.scorecard.predict_proba(X)
+        if bundle.uplift is not None:
+            bundle.uplift.predict(X)
+        del frame, X
     return time.perf_counter() - started
 
 

@@ -7,9 +7,12 @@ two workers at least 1.6x faster than one, and the run within 2.5x of its floor 
 month and predicting it with the bundle's models alone, :func:`bench.bench_run._floor`).
 Partitions are 125k subscribers whatever N, so a partition's work does not change with N.
 
+The month is delivered as a folder of Parquet parts of 1M subscribers (as Spark or Hive write
+one), so the parts are ingested by parallel tasks; the gate runs per bucket and a verdict task
+merges the buckets' counts. Peaks are reported per step (the run's status) as well.
+
 Run: ``.venv/bin/python -m bench.bench_scale`` (``--users 2000000 8000000`` for fewer sizes,
-``--result scale_16m`` to write another file; the gate still reads the whole month in one
-process, about 0.75 GiB per million subscribers).
+``--result scale_16m`` to write another file).
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from bench.bench_run import _broker, _config, _floor, _run, _validating
 from bench.common import figure, write_result
 
 SIZES = (2_000_000, 8_000_000, 16_000_000)
 WORKERS = (1, 2)
 PARTITION_USERS = 125_000
+PART_USERS = 1_000_000
 MEMORY_LIMIT_MIB = 1536.0
 
 
@@ -47,8 +53,20 @@ def _setup(root: Path, broker: str, n_users: int) -> tuple[dict[str, str], Path]
     get_settings.cache_clear()
     prepare_database(get_settings())
     install_bundle(train_small_bundle(root / "bundle"), get_settings())
-    batch = write_months(root / "landing", n_users, 1, seed=7, end_month="2026-10")[0]
-    return env, batch
+    month = write_months(root / "landing", n_users, 1, seed=7, end_month="2026-10")[0]
+    return env, _as_parts(month, root / "landing" / "subscribers_2026-10")
+
+
+def _as_parts(month: Path, folder: Path) -> Path:
+    """The month as a folder of Parquet parts of at most ``PART_USERS`` rows each."""
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True)
+    source = pq.ParquetFile(month)
+    for i, batch in enumerate(source.iter_batches(batch_size=PART_USERS)):
+        pq.write_table(pa.Table.from_batches([batch]), folder / f"part-{i:05d}.parquet")
+    month.unlink()
+    return folder
 
 
 def measure(n_users: int, broker: str) -> dict[str, Any]:
@@ -61,7 +79,8 @@ def measure(n_users: int, broker: str) -> dict[str, Any]:
         floor = _floor(batch)
     out: dict[str, Any] = {"users": n_users, "setup_seconds": setup, "floor_seconds": floor}
     for n, run in runs.items():
-        out[f"{n}_workers"] = {**run, "peak_mib": max(run["peaks_mib"]),
+        steps = {status: max(peaks) for status, peaks in run["phase_peaks_mib"].items()}
+        out[f"{n}_workers"] = {**run, "peak_mib": max(run["peaks_mib"]), "step_peaks_mib": steps,
                                "validate_peak_mib": _validating(run)[1]}  # fmt: skip
     return out
 
@@ -85,6 +104,13 @@ def figures_of(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 ref["peak_mib"], peer=base_label, peer_value=round(ref["peak_mib"]),
                 higher_is_better=False,
             ))  # fmt: skip
+            for step, peak in run["step_peaks_mib"].items():
+                figures.append(figure(
+                    f"{label}, {workers} worker(s): peak memory of any worker while {step}",
+                    round(peak), "MiB", target=f"< {MEMORY_LIMIT_MIB:g}",
+                    met=peak < MEMORY_LIMIT_MIB, peer=base_label,
+                    peer_value=round(ref["step_peaks_mib"].get(step, 0)), higher_is_better=False,
+                ))  # fmt: skip
             if size is not base:
                 figures.append(figure(
                     f"{label}, {workers} worker(s): wall seconds ({run['wall'] / ref['wall']:.2f}x "
