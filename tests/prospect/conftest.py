@@ -75,3 +75,20 @@ def store_run():
         return run_id
 
     return make
+
+
+@pytest.fixture(scope="module")
+def small_bundle(tmp_path_factory):
+    """A small trained bundle (trained once per test module)."""
+    from tests.worker.helpers import train_small_bundle
+
+    return train_small_bundle(tmp_path_factory.mktemp("bundle"))
+
+
+@pytest.fixture()
+def ready(settings, small_bundle):
+    """Settings of an empty data folder with the small bundle promoted."""
+    from tests.worker.helpers import install_bundle
+
+    install_bundle(small_bundle, settings)
+    return settings

@@ -172,22 +172,6 @@ def test_preparing_the_same_run_twice_keeps_one_row(settings, small_months):
 # --- whole runs with a small trained bundle ------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def small_bundle(tmp_path_factory) -> Path:
-    from tests.worker.helpers import train_small_bundle
-
-    return train_small_bundle(tmp_path_factory.mktemp("bundle"))
-
-
-@pytest.fixture()
-def ready(settings, small_bundle):
-    """Settings of an empty data folder with the small bundle promoted."""
-    from tests.worker.helpers import install_bundle
-
-    install_bundle(small_bundle, settings)
-    return settings
-
-
 def _campaigns(settings) -> list:
     from sqlalchemy import select
 

@@ -20,21 +20,6 @@ from prospect.spec import load_spec
 SPEC = load_spec("subscriber_5g")
 
 
-@pytest.fixture(scope="module")
-def small_bundle(tmp_path_factory) -> Path:
-    from tests.worker.helpers import train_small_bundle
-
-    return train_small_bundle(tmp_path_factory.mktemp("bundle"))
-
-
-@pytest.fixture()
-def ready(settings, small_bundle):
-    from tests.worker.helpers import install_bundle
-
-    install_bundle(small_bundle, settings)
-    return settings
-
-
 def _delivered(frame: pd.DataFrame, folder: Path) -> Path:
     """The month as a folder of three parts: two Parquet provinces and a CSV one."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
