@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import PositiveFloat, PositiveInt, model_validator
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "dev-only-change-me"
+SELECTION_FAN_IN = 16
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     seed: int = 0
     schedule_cron: str = "0 3 2 * *"
     api_max_body_bytes: int = 1_000_000
+    # Shortlists one selection task reduces at a time (the merge tree's fan-in): higher, fewer
+    # tasks each reading more; a run keeps the value it was planned with.
+    selection_fan_in: Annotated[int, Field(ge=2)] = SELECTION_FAN_IN
     # Review-page logins: seconds from login to the end (absolute) and of inactivity allowed.
     session_max_age: PositiveInt = 8 * 3600
     session_idle_timeout: PositiveInt = 30 * 60

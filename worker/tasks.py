@@ -5,10 +5,11 @@ Flow: ``validate`` (the reference month cut into buckets) -> one ``ingest`` per 
 the delivery (a group) -> one ``gate_bucket`` per hash bucket (a group; the one that finds
 every bucket measured queues the verdict) -> ``verdict`` (the month's report; a quarantine
 ends the run here, before anything is scored) -> one ``score`` per partition (a group) ->
-``select`` -> ``publish`` ->
-``raise_alerts`` (cardholders' early warnings, each pushed by a ``deliver_webhook``). No
-chord: each ``score`` writes its partition's outputs, then enqueues ``select`` when it finds
-every partition done, so the last one to finish starts selection. A redelivered task finds its
+``merge`` ×nodes of the shortlists' merge tree (none when the partitions are at most its
+fan-in) -> ``select`` -> ``publish`` -> ``raise_alerts`` (cardholders' early warnings, each
+pushed by a ``deliver_webhook``). No chord: each ``score`` or ``merge`` writes its outputs, then
+enqueues the merge node above it when it finds that node's children all done, or ``select``
+when the top level is, so the last of a group to finish hands over. A redelivered task finds its
 outputs and only repeats the hand-over, and duplicate hand-overs are harmless because every
 step skips work already on disk or in the database. Transient errors (database, broker) are
 retried with backoff and jitter; bad data and bad config fail the run with the reason.
@@ -37,8 +38,9 @@ from prospect.pipeline import (
     gate_step,
     ingest_step,
     load_plan,
+    merge_step,
+    merge_tree,
     n_parts,
-    partitions_pending,
     plan_month,
     publish_step,
     score_step,
@@ -149,9 +151,28 @@ def score(run_id: str, index: int) -> int:
     if stopped(settings, run_id):
         return 0
     counts = score_step(run_id, index, settings)
-    if not partitions_pending(settings, load_plan(settings, run_id)):
-        select.delay(run_id)
+    _hand_over(run_id, (0, index))
     return int(counts["n_shortlisted"])
+
+
+@app.task(base=RunStepTask, name="worker.tasks.merge")
+def merge(run_id: str, level: int, index: int) -> int:
+    """Reduce one node of the shortlists' merge tree; hand over like ``score``."""
+    settings = get_settings()
+    if stopped(settings, run_id):
+        return 0
+    rows = merge_step(run_id, (level, index), settings)
+    _hand_over(run_id, (level, index))
+    return rows
+
+
+def _hand_over(run_id: str, node: tuple[int, int]) -> None:
+    settings = get_settings()
+    following = merge_tree.following(settings, load_plan(settings, run_id), node)
+    if following == "select":
+        select.delay(run_id)
+    elif following is not None:
+        merge.delay(run_id, *following)
 
 
 @app.task(base=RunStepTask, name="worker.tasks.select")

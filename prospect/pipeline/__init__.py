@@ -2,6 +2,7 @@
 select and publish — as plain functions of a run id that the worker tasks wrap.
 """
 
+from prospect.pipeline import merge_tree
 from prospect.pipeline.exceptions import (
     BatchNotFoundError,
     PartitionsPendingError,
@@ -21,6 +22,7 @@ from prospect.pipeline.steps import (
     gate_bucket_step,
     gate_step,
     ingest_step,
+    merge_step,
     n_parts,
     partitions_pending,
     publish_step,
@@ -35,7 +37,7 @@ __all__ = [
     "verdict_step", "PartitionsPendingError", "RunError", "admission", "admit",
     "RunPlan", "RunResult", "RunState", "batch_for_month", "config_hash", "derive_run_id",
     "execute", "fail", "find_new_batch", "finish_ingest", "gate_step", "get_state",
-    "ingest_step", "load_plan", "mark", "month_of", "n_parts", "partition_batch",
-    "partitions_pending", "plan_month", "prepare_run", "publish_step", "result_of", "run_dir",
-    "run_month", "score_step", "select_step", "stopped", "validate_step",
+    "ingest_step", "load_plan", "mark", "merge_step", "merge_tree", "month_of", "n_parts",
+    "partition_batch", "partitions_pending", "plan_month", "prepare_run", "publish_step",
+    "result_of", "run_dir", "run_month", "score_step", "select_step", "stopped", "validate_step",
 ]  # fmt: skip

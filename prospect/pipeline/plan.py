@@ -22,7 +22,7 @@ from prospect.exceptions import ProspectError
 from prospect.io import file_checksum
 from prospect.pipeline.exceptions import RunError
 from prospect.pipeline.runid import config_hash, derive_run_id
-from prospect.settings import Settings
+from prospect.settings import SELECTION_FAN_IN, Settings
 from prospect.store import Run, get_or_create_run, make_engine, session_scope
 from prospect.store.db import require_schema
 from prospect.targeting import CampaignConfig
@@ -45,6 +45,7 @@ class RunPlan:
     config_hash: str
     n_partitions: int
     spec_name: str = DEFAULT_SPEC
+    merge_fan_in: int = SELECTION_FAN_IN  # shortlists per selection task (merge_tree)
 
     @property
     def campaign_config(self) -> CampaignConfig:
@@ -181,6 +182,7 @@ def prepare_run(
         config=config.model_dump(mode="json"),
         config_hash=digest,
         n_partitions=n_partitions,
+        merge_fan_in=settings.selection_fan_in,
     )
     fields = {k: getattr(plan, k) for k in RUN_FIELDS}
     engine = make_engine(settings.db_url)

@@ -68,6 +68,11 @@ def _reduced(
     return kept.drop(columns=list(EXPLANATIONS)).reset_index(drop=True)
 
 
+def row_count(path: Path) -> int:
+    """Rows of a shortlist file, from its footer."""
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
 def with_explanations(targets: pd.DataFrame, paths: Sequence[Path]) -> pd.DataFrame:
     """``targets`` with their :data:`EXPLANATIONS` read from the shortlists they came from."""
     chosen = pa.array(targets[ID].astype(str), type=pa.string())

@@ -3,7 +3,8 @@
 Every step writes under a deterministic key in the run folder (through a temporary file and a
 rename) and first looks for what an earlier delivery of the same step left, so running a step
 twice does no harm. Order: :func:`validate_step` -> :func:`score_step` for each partition ->
-:func:`select_step` -> :func:`publish_step`.
+:func:`merge_step` for each node of the shortlists' merge tree -> :func:`select_step` ->
+:func:`publish_step`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from prospect.exceptions import DataReadError
 from prospect.io import read_batch
 from prospect.io.parts import delivery_parts
-from prospect.pipeline import inputs, reference, shortlists, stability
+from prospect.pipeline import inputs, merge_tree, reference, shortlists, stability
 from prospect.pipeline.exceptions import PartitionsPendingError, RunError
 from prospect.pipeline.lifecycle import TransitionError, reached
 from prospect.pipeline.memory import system_arrow_pool
+from prospect.pipeline.merge_tree import Node, shortlist_marker
 from prospect.pipeline.partitions import (
     delivery_positions,
     ingest_part,
@@ -48,18 +50,19 @@ from prospect.quality import read_failure, record_verdict, table_rules
 from prospect.settings import Settings
 from prospect.spec import DatasetSpec
 from prospect.store import DQReport, Run, save_campaign
-from prospect.targeting import CampaignList, build_campaign, shortlist, write_campaign_summary
+from prospect.targeting import (
+    CampaignConfig,
+    CampaignList,
+    build_campaign,
+    shortlist,
+    write_campaign_summary,
+)
 from prospect.targeting.eligibility import count_reasons, exclusion_reasons
 from prospect.targeting.value import scored_value
 from validation.slices import SliceCounts, measure
 from validation.verdict import judge, merge
 
 logger = logging.getLogger(__name__)
-
-
-def shortlist_marker(settings: Settings, run_id: str, index: int) -> Path:
-    """The JSON a scored partition leaves last: its presence means the partition is done."""
-    return run_dir(settings, run_id) / "shortlist" / f"part-{index:04d}.json"
 
 
 def _spec(plan: RunPlan, settings: Settings) -> DatasetSpec:
@@ -426,12 +429,38 @@ def select_step(run_id: str, settings: Settings) -> dict[str, Any]:
     if (out / "summary.json").is_file():  # selected by an earlier delivery or attempt
         return dict(json.loads((out / "summary.json").read_text(encoding="utf-8")))
     started = time.perf_counter()
+    for node in merge_tree.missing(settings, plan):  # inline runs; workers built them already
+        merge_step(run_id, node, settings)
     campaign = _select(plan, settings)
     write_campaign_summary(campaign, settings.reports_dir / "campaigns" / run_id)
     write_parquet_atomic(campaign.targets, out / "targets.parquet")
     write_json_atomic(out / "timing.json", {"select": time.perf_counter() - started})
     write_json_atomic(out / "summary.json", campaign.summary)
     return campaign.summary
+
+
+def merge_step(run_id: str, node: Node, settings: Settings) -> int:
+    """Build merge-tree ``node``: its children's shortlists reduced to the rows that can still
+    reach the list, explanations kept for those (:mod:`prospect.pipeline.merge_tree`).
+
+    Raises PartitionsPendingError while a child is not done; a node already built is not
+    built again. Returns its rows.
+    """
+    plan = load_plan(settings, run_id)
+    path = merge_tree.node_path(settings, run_id, node)
+    if path.is_file():
+        return int(shortlists.row_count(path))
+    level = node[0]
+    sizes = merge_tree.sizes_of(plan)
+    below = [(level - 1, i) for i in merge_tree.children(node, sizes, plan.merge_fan_in)]
+    pending = [n for n in below if not merge_tree.node_done(settings, run_id, n)]
+    if pending:
+        raise PartitionsPendingError(f"run {run_id}: merge node {node} waits for {pending}")
+    paths = [merge_tree.node_path(settings, run_id, n) for n in below]
+    config, rules = _selection_rules(plan, settings)
+    merged = shortlists.read_shortlists(paths, lambda rows: shortlist(rows, config, **rules))
+    write_parquet_atomic(shortlists.with_explanations(merged, paths), path)
+    return len(merged)
 
 
 def _score_timings(settings: Settings, plan: RunPlan) -> dict[str, float]:
@@ -442,27 +471,30 @@ def _score_timings(settings: Settings, plan: RunPlan) -> dict[str, float]:
     return {"score": sum(seconds), "score_slowest_partition": max(seconds)}
 
 
-def _select(plan: RunPlan, settings: Settings) -> CampaignList:
-    counts = [
-        json.loads(shortlist_marker(settings, plan.run_id, i).read_text())
-        for i in range(plan.n_partitions)
-    ]
-    paths = [
-        shortlist_marker(settings, plan.run_id, i).with_suffix(".parquet")
-        for i in range(plan.n_partitions)
-    ]
+def _selection_rules(plan: RunPlan, settings: Settings) -> tuple[CampaignConfig, dict[str, Any]]:
+    """The campaign config and the rules every reduction and the selection apply."""
     suppressed, contacts = inputs.load_contact_rules(settings, plan.run_id)
     scorer = load_scorer(settings, plan.model_version)
     rules: dict[str, Any] = {
         "rules": _spec(plan, settings).eligibility.rules, "suppressed": suppressed,
         "contacts": contacts, "as_of": plan.as_of, "risk_filter": scorer.risk_filter,
     }  # fmt: skip
-    config = plan.campaign_config
+    return plan.campaign_config, rules
+
+
+def _select(plan: RunPlan, settings: Settings) -> CampaignList:
+    counts = [
+        json.loads(shortlist_marker(settings, plan.run_id, i).read_text())
+        for i in range(plan.n_partitions)
+    ]
+    paths = [merge_tree.node_path(settings, plan.run_id, n) for n in merge_tree.top_nodes(plan)]
+    config, rules = _selection_rules(plan, settings)
     merged = shortlists.read_shortlists(paths, lambda rows: shortlist(rows, config, **rules))
     campaign = build_campaign(merged, config, campaign_key=plan.run_id, **rules)
     targets = shortlists.with_explanations(campaign.targets, paths)
     campaign = inputs.with_partition_counts(dataclasses.replace(campaign, targets=targets), counts)
     parts = [c.get("stability") for c in counts]
+    scorer = load_scorer(settings, plan.model_version)
     return stability.with_stability(campaign, settings, plan, scorer.stability_profile, parts)
 
 

@@ -232,7 +232,23 @@ def test_run_month_stores_one_draft_campaign_and_reruns_change_nothing(ready, tm
     assert len(_campaigns(ready)) == 1 and len(_targets(ready, campaign.id)) == len(targets)
 
 
-def test_merged_partition_shortlists_select_the_single_machine_list(ready, tmp_path):
+def _merge_nodes(settings, run_id: str) -> dict[str, int]:
+    """Merge-tree nodes built for ``run_id``, counted per level folder."""
+    from prospect.pipeline import run_dir
+
+    root = run_dir(settings, run_id) / "merge"
+    return {p.name: len(list(p.glob("*.parquet"))) for p in sorted(root.glob("level-*"))}
+
+
+# (partitions, fan-in): no merge tree (selection reads the 4 shortlists), and a tree of three
+# levels (5 shortlists -> 3 nodes -> 2 nodes, which selection reads).
+TREES = [(4, 16, {}), (5, 2, {"level-1": 3, "level-2": 2})]
+
+
+@pytest.mark.parametrize(("n_partitions", "fan_in", "nodes"), TREES)
+def test_merged_partition_shortlists_select_the_single_machine_list(
+    ready, tmp_path, n_partitions, fan_in, nodes
+):
     from datetime import date, datetime
 
     from prospect.pipeline import run_dir, run_month
@@ -250,7 +266,9 @@ def test_merged_partition_shortlists_select_the_single_machine_list(ready, tmp_p
         insert_contacts(session, None, [(u, at, "sms") for u in ids[60:120]])
     engine.dispose()
     config = load_campaign_config().model_copy(update={"budget": Budget(contacts=400)})
-    result = run_month(batch, "2026-10", config, settings=ready, n_partitions=4)
+    ready = ready.model_copy(update={"selection_fan_in": fan_in})
+    result = run_month(batch, "2026-10", config, settings=ready, n_partitions=n_partitions)
+    assert _merge_nodes(ready, result.state.run_id) == nodes
     scored = pd.concat(
         [
             pd.read_parquet(p)
@@ -274,23 +292,26 @@ def test_merged_partition_shortlists_select_the_single_machine_list(ready, tmp_p
     [campaign] = _campaigns(ready)
     stored_summary = {k: v for k, v in campaign.summary.items() if k != "stability"}
     assert stored_summary == json.loads(json.dumps(single.summary))
-    assert campaign.summary["stability"]["n_current"] == 3000  # four partitions' counts summed
+    assert campaign.summary["stability"]["n_current"] == 3000  # the partitions' counts summed
     assert campaign.summary["exclusions"]["suppressed"] > 0
     assert campaign.summary["exclusions"]["contacted_recently"] > 0
     assert not set(stored["user_id"]) & set(ids[:120])
 
 
-def test_every_target_carries_the_words_full_scoring_gives_it(ready, tmp_path):
+@pytest.mark.parametrize("fan_in", [16, 2])
+def test_every_target_carries_the_words_full_scoring_gives_it(ready, tmp_path, fan_in):
     """Partitions are scored without drivers and reasons and only shortlisted rows are worded:
     each stored target still has exactly the drivers and reasons of scoring the whole batch
-    with its words, and the scored partitions keep none."""
+    with its words (through the merge tree too), and the scored partitions keep none."""
     from prospect.pipeline import run_dir, run_month
     from prospect.pipeline.scoring import active_model_version, load_scorer
     from prospect.store import make_engine
     from tests.worker.helpers import write_month
 
     batch = write_month(tmp_path / "in", seed=23)
+    ready = ready.model_copy(update={"selection_fan_in": fan_in})
     result = run_month(batch, "2026-10", settings=ready, n_partitions=3)
+    assert bool(_merge_nodes(ready, result.state.run_id)) == (fan_in < 3)
     engine = make_engine(ready.db_url)
     stored = pd.read_sql(f"SELECT user_id, why FROM targets WHERE campaign_id = "
                          f"{result.campaign_id}", engine)  # fmt: skip

@@ -107,6 +107,8 @@ def data_env(tmp_path, monkeypatch, worker_bundle) -> Callable[[str], dict[str, 
             "PROSPECT_ENVIRONMENT": "test",
             "PROSPECT_BROKER_URL": broker_url,
             "PROSPECT_WORKER_PARTITIONS": "4",
+            # 4 shortlists, fan-in 3: two merge tasks before selection (the tree at work).
+            "PROSPECT_SELECTION_FAN_IN": "3",
             "PROSPECT_WORKER_VISIBILITY_TIMEOUT": str(visibility_timeout),
         }
         for key, value in env.items():

@@ -56,7 +56,7 @@ def _assert_one_complete_campaign(run_id: str) -> None:
 
 @pytest.mark.redis
 def test_a_month_runs_end_to_end_on_a_redis_worker(redis_url, data_env, start_worker, tmp_path):
-    from prospect.pipeline import get_state
+    from prospect.pipeline import get_state, run_dir
     from prospect.settings import get_settings
     from worker.tasks import enqueue_run
 
@@ -66,6 +66,8 @@ def test_a_month_runs_end_to_end_on_a_redis_worker(redis_url, data_env, start_wo
     _assert_one_complete_campaign(run_id)
     state = get_state(get_settings(), run_id)
     assert state is not None and {"validate", "score", "select", "publish"} <= set(state.timings)
+    merged = run_dir(get_settings(), run_id) / "merge" / "level-1"
+    assert sorted(p.name for p in merged.iterdir()) == ["node-00000.parquet", "node-00001.parquet"]
     # Asking again for a finished run queues nothing and stores nothing new.
     assert enqueue_run("2026-10", str(write_month(tmp_path / "in", seed=31)), "test") == run_id
     time.sleep(2)
