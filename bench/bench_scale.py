@@ -76,6 +76,8 @@ def measure(n_users: int, broker: str) -> dict[str, Any]:
         env, batch = _setup(root, broker, n_users)
         setup = time.perf_counter() - started
         runs = {n: _run(env, batch, n, _config(root, f"scale-{n}-workers")) for n in WORKERS}
+        for run in runs.values():
+            run["selection_reads_rows"] = _selection_rows(run["run_id"])
         floor = _floor(batch)
     out: dict[str, Any] = {"users": n_users, "setup_seconds": setup, "floor_seconds": floor}
     for n, run in runs.items():
@@ -83,6 +85,20 @@ def measure(n_users: int, broker: str) -> dict[str, Any]:
         out[f"{n}_workers"] = {**run, "peak_mib": max(run["peaks_mib"]), "step_peaks_mib": steps,
                                "validate_peak_mib": _validating(run)[1]}  # fmt: skip
     return out
+
+
+def _selection_rows(run_id: str) -> int:
+    """Rows of the merge tree's top level: what the select task reads."""
+    from prospect.pipeline import load_plan, merge_tree
+    from prospect.pipeline.shortlists import row_count
+    from prospect.settings import get_settings
+
+    settings = get_settings()
+    plan = load_plan(settings, run_id)
+    return sum(
+        row_count(merge_tree.node_path(settings, run_id, node))
+        for node in merge_tree.top_nodes(plan)
+    )
 
 
 def figures_of(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -141,15 +157,17 @@ def main() -> None:
     args = parser.parse_args()
     sizes = sorted(args.users)
     broker = _broker()
-    measured = [measure(n, broker) for n in sizes]
-    figures = figures_of(measured)
-    details = {"sizes": measured, "partition_users": PARTITION_USERS,
-               "broker": "redis" if broker else "sqla+sqlite (embedded)",
-               "load_average_1m_at_end": round(os.getloadavg()[0], 1)}  # fmt: skip
-    path = write_result(args.result, figures, details)
+    measured: list[dict[str, Any]] = []
+    for n in sizes:  # written after each size, so a long largest size keeps the smaller ones
+        measured.append(measure(n, broker))
+        figures = figures_of(measured)
+        details = {"sizes": measured, "partition_users": PARTITION_USERS,
+                   "broker": "redis" if broker else "sqla+sqlite (embedded)",
+                   "load_average_1m_at_end": round(os.getloadavg()[0], 1)}  # fmt: skip
+        path = write_result(args.result, figures, details)
+        print(f"wrote {path} with {len(measured)} size(s)", flush=True)
     for row in figures:
         print(row)
-    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
