@@ -65,6 +65,7 @@ def node_done(settings: Settings, run_id: str, node: Node) -> bool:
 
 
 def sizes_of(plan: RunPlan) -> list[int]:
+    """The tree of ``plan``'s run, with the fan-in it was planned with."""
     return level_sizes(plan.n_partitions, plan.merge_fan_in)
 
 

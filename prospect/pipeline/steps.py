@@ -449,7 +449,7 @@ def merge_step(run_id: str, node: Node, settings: Settings) -> int:
     plan = load_plan(settings, run_id)
     path = merge_tree.node_path(settings, run_id, node)
     if path.is_file():
-        return int(shortlists.row_count(path))
+        return shortlists.row_count(path)
     level = node[0]
     sizes = merge_tree.sizes_of(plan)
     below = [(level - 1, i) for i in merge_tree.children(node, sizes, plan.merge_fan_in)]
