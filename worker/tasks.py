@@ -5,14 +5,15 @@ Flow: ``validate`` (the reference month cut into buckets) -> one ``ingest`` per 
 the delivery (a group) -> one ``gate_bucket`` per hash bucket (a group; the one that finds
 every bucket measured queues the verdict) -> ``verdict`` (the month's report; a quarantine
 ends the run here, before anything is scored) -> one ``score`` per partition (a group) ->
-``merge`` ×nodes of the shortlists' merge tree (none when the partitions are at most its
-fan-in) -> ``select`` -> ``publish`` -> ``raise_alerts`` (cardholders' early warnings, each
-pushed by a ``deliver_webhook``). No chord: each ``score`` or ``merge`` writes its outputs, then
-enqueues the merge node above it when it finds that node's children all done, or ``select``
-when the top level is, so the last of a group to finish hands over. A redelivered task finds its
-outputs and only repeats the hand-over, and duplicate hand-overs are harmless because every
-step skips work already on disk or in the database. Transient errors (database, broker) are
-retried with backoff and jitter; bad data and bad config fail the run with the reason.
+``bound`` (the pruning bound, priced on all shortlists) -> ``merge`` ×nodes of the shortlists'
+merge tree (none when the partitions are at most its fan-in) -> ``select`` -> ``publish`` ->
+``raise_alerts`` (cardholders' early warnings, each pushed by a ``deliver_webhook``). No chord:
+each ``score``, ``bound`` or ``merge`` writes its outputs, then enqueues what
+:func:`prospect.pipeline.merge_tree.following` says, so the last of a group to finish hands
+over. A redelivered task finds its outputs and only repeats the hand-over, and duplicate
+hand-overs are harmless because every step skips work already on disk or in the database.
+Transient errors (database, broker) are retried with backoff and jitter; bad data and bad
+config fail the run with the reason.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy.exc import OperationalError as DatabaseError
 
 from prospect.pipeline import (
     admit,
+    bound_step,
     claim_verdict,
     fail,
     find_new_batch,
@@ -166,13 +168,26 @@ def merge(run_id: str, level: int, index: int) -> int:
     return rows
 
 
-def _hand_over(run_id: str, node: tuple[int, int]) -> None:
+@app.task(base=RunStepTask, name="worker.tasks.bound")
+def bound(run_id: str) -> None:
+    """Price the run's pruning bound on all shortlists, then queue the first merges."""
     settings = get_settings()
-    following = merge_tree.following(settings, load_plan(settings, run_id), node)
-    if following == "select":
-        select.delay(run_id)
-    elif following is not None:
-        merge.delay(run_id, *following)
+    if stopped(settings, run_id):
+        return
+    bound_step(run_id, settings)
+    _hand_over(run_id, merge_tree.BOUND)
+
+
+def _hand_over(run_id: str, step: merge_tree.Step) -> None:
+    settings = get_settings()
+    for following in merge_tree.following(settings, load_plan(settings, run_id), step):
+        if following == merge_tree.SELECT:
+            select.delay(run_id)
+        elif following == merge_tree.BOUND:
+            bound.delay(run_id)
+        else:
+            assert isinstance(following, tuple)
+            merge.delay(run_id, *following)
 
 
 @app.task(base=RunStepTask, name="worker.tasks.select")

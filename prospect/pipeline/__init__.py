@@ -16,6 +16,7 @@ from prospect.pipeline.run import RunResult, execute, plan_month, result_of, run
 from prospect.pipeline.runid import config_hash, derive_run_id
 from prospect.pipeline.state import RunState, admit, fail, get_state, mark, stopped
 from prospect.pipeline.steps import (
+    bound_step,
     buckets_pending,
     claim_verdict,
     finish_ingest,
@@ -33,8 +34,8 @@ from prospect.pipeline.steps import (
 )
 
 __all__ = [
-    "BatchNotFoundError", "ENDED", "buckets_pending", "claim_verdict", "gate_bucket_step",
-    "verdict_step", "PartitionsPendingError", "RunError", "admission", "admit",
+    "BatchNotFoundError", "ENDED", "bound_step", "buckets_pending", "claim_verdict",
+    "gate_bucket_step", "verdict_step", "PartitionsPendingError", "RunError", "admission", "admit",
     "RunPlan", "RunResult", "RunState", "batch_for_month", "config_hash", "derive_run_id",
     "execute", "fail", "find_new_batch", "finish_ingest", "gate_step", "get_state",
     "ingest_step", "load_plan", "mark", "merge_step", "merge_tree", "month_of", "n_parts",

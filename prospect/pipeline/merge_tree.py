@@ -8,6 +8,10 @@ the list (:func:`prospect.targeting.shortlist`), and the survivors of a union of
 are the survivors of the whole (:mod:`prospect.targeting.candidates`), so the list selected
 from the top level is the one selected from every row.
 
+Between level 0 and the merges the run's pruning bound is priced once on all shortlists
+(:mod:`prospect.targeting.bound`); every reduction above level 0 keeps only the rows within it,
+so the nodes hold a band around the list's margin instead of most of the month.
+
 This module knows the tree's shape and where its nodes live; the step that builds a node is
 :func:`prospect.pipeline.steps.merge_step`.
 """
@@ -20,6 +24,8 @@ from prospect.pipeline.plan import RunPlan, run_dir
 from prospect.settings import Settings
 
 Node = tuple[int, int]  # (level, index within the level)
+BOUND, SELECT = "bound", "select"  # the steps after level 0 and after the top level
+Step = Node | str
 
 
 def level_sizes(n_partitions: int, fan_in: int) -> list[int]:
@@ -56,6 +62,11 @@ def node_path(settings: Settings, run_id: str, node: Node) -> Path:
     return run_dir(settings, run_id) / "merge" / f"level-{level}" / f"node-{index:05d}.parquet"
 
 
+def bound_path(settings: Settings, run_id: str) -> Path:
+    """The run's pruning bound (JSON; ``{"bound": null}`` when the run prunes nothing)."""
+    return run_dir(settings, run_id) / "merge" / "bound.json"
+
+
 def node_done(settings: Settings, run_id: str, node: Node) -> bool:
     """Whether ``node``'s output is complete (every file is written through a rename)."""
     level, index = node
@@ -86,19 +97,27 @@ def missing(settings: Settings, plan: RunPlan) -> list[Node]:
     ]
 
 
-def following(settings: Settings, plan: RunPlan, node: Node) -> Node | str | None:
-    """What the task that finished ``node`` hands over: the parent node once all its
-    children are done, ``"select"`` once the top level is, else None (a sibling will).
+def following(settings: Settings, plan: RunPlan, step: Step) -> list[Step]:
+    """What the task that finished ``step`` hands over: once all of level 0 is done, the
+    bound; after the bound, the first merge level (or selection when there is none); after a
+    merge node, its parent once all its children are done, and selection once the whole top
+    level is. Empty while a sibling is still running (that sibling hands over).
 
     Two siblings finishing together may both hand over; the steps skip work already done.
     """
     sizes, fan_in = sizes_of(plan), plan.merge_fan_in
-    level, index = node
+    if step == BOUND:
+        return [(1, i) for i in range(sizes[1])] if len(sizes) > 1 else [SELECT]
+    assert isinstance(step, tuple), f"unknown step {step!r}"
+    level, index = step
+    if level == 0:
+        done = all(node_done(settings, plan.run_id, (0, i)) for i in range(sizes[0]))
+        return [BOUND] if done else []
     if level == len(sizes) - 1:
         done = all(node_done(settings, plan.run_id, n) for n in top_nodes(plan))
-        return "select" if done else None
+        return [SELECT] if done else []
     parent = (level + 1, index // fan_in)
     siblings = children(parent, sizes, fan_in)
     if all(node_done(settings, plan.run_id, (level, i)) for i in siblings):
-        return parent
-    return None
+        return [parent]
+    return []

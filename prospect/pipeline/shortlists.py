@@ -16,6 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from prospect.targeting.bound import Bound, Rows, build_bound, sample
+from prospect.targeting.campaign import candidate_rows
+from prospect.targeting.candidates import survivor_mask
+from prospect.targeting.config import CampaignConfig
+from prospect.targeting.value import EFFECT_COLUMN, UPLIFT
+
 EXPLANATIONS = ("drivers", "reasons")
 ID = "user_id"
 
@@ -36,6 +42,7 @@ def read_shortlists(
     names = [c for c in pq.read_schema(paths[0]).names if c not in EXPLANATIONS]
     merged: pd.DataFrame | None = None
     pending: list[pd.DataFrame] = []
+    folded = False
     for path in paths:
         part = pd.read_parquet(path, columns=names)
         if merged is None:
@@ -45,9 +52,9 @@ def read_shortlists(
         # Reduce once the rows waiting reach the survivors' size: each reduction then at
         # least halves what it reads, and memory holds at most twice the survivors.
         if reduce is not None and sum(map(len, pending)) >= len(merged):
-            merged, pending = _reduced([merged, *pending], reduce), []
+            merged, pending, folded = _reduced([merged, *pending], reduce), [], True
     assert merged is not None
-    if pending:
+    if pending or (reduce is not None and not folded):  # a lone shortlist meets a bound too
         merged = _reduced([merged, *pending], reduce)
     return _without_explanations(merged)
 
@@ -66,6 +73,31 @@ def _reduced(
         return merged
     kept = reduce(_without_explanations(merged))
     return kept.drop(columns=list(EXPLANATIONS)).reset_index(drop=True)
+
+
+def price_bound(paths: Sequence[Path], config: CampaignConfig, risk_filter: str) -> Bound | None:
+    """The pruning bound of the pool whose shortlists are ``paths`` (level 0: every partition),
+    reading a few columns of one shortlist at a time; None for an uplift list (it takes none).
+    """
+    names = pq.read_schema(paths[0]).names
+    if EFFECT_COLUMN[UPLIFT] in names:
+        return None
+    columns = [c for c in (ID, "persona_name", "p_demand", "pd") if c in names]
+
+    def rows(path: Path) -> pd.DataFrame:
+        return candidate_rows(pd.read_parquet(path, columns=columns), config, risk_filter)
+
+    pool_sample = sample(rows(paths[0]))
+    for path in paths[1:]:  # the bottom-k of a union of bottom-k's
+        pool_sample = sample(pd.concat([pool_sample, sample(rows(path))], ignore_index=True))
+
+    def where(keep: Rows) -> pd.DataFrame:
+        parts = [frame.loc[keep(frame)] for frame in map(rows, paths)]
+        union = pd.concat(parts, ignore_index=True)
+        survivors = union.loc[survivor_mask(union, config)]
+        return survivors.sort_values(ID, kind="mergesort").reset_index(drop=True)
+
+    return build_bound(pool_sample, where, config)
 
 
 def row_count(path: Path) -> int:

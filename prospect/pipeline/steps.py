@@ -57,6 +57,7 @@ from prospect.targeting import (
     shortlist,
     write_campaign_summary,
 )
+from prospect.targeting.bound import Bound
 from prospect.targeting.eligibility import count_reasons, exclusion_reasons
 from prospect.targeting.value import scored_value
 from validation.slices import SliceCounts, measure
@@ -429,7 +430,8 @@ def select_step(run_id: str, settings: Settings) -> dict[str, Any]:
     if (out / "summary.json").is_file():  # selected by an earlier delivery or attempt
         return dict(json.loads((out / "summary.json").read_text(encoding="utf-8")))
     started = time.perf_counter()
-    for node in merge_tree.missing(settings, plan):  # inline runs; workers built them already
+    bound_step(run_id, settings)  # inline runs; workers priced it and built the nodes already
+    for node in merge_tree.missing(settings, plan):
         merge_step(run_id, node, settings)
     campaign = _select(plan, settings)
     write_campaign_summary(campaign, settings.reports_dir / "campaigns" / run_id)
@@ -439,9 +441,36 @@ def select_step(run_id: str, settings: Settings) -> dict[str, Any]:
     return campaign.summary
 
 
+def bound_step(run_id: str, settings: Settings) -> Bound | None:
+    """Price the run's pruning bound on every partition's shortlist, once: the same bound one
+    process prices on the whole month (:mod:`prospect.targeting.bound`).
+
+    Raises PartitionsPendingError while a partition is unscored. Returns the bound (None: the
+    run prunes nothing).
+    """
+    path = merge_tree.bound_path(settings, run_id)
+    if path.is_file():
+        return _recorded_bound(path)
+    plan = load_plan(settings, run_id)
+    pending = partitions_pending(settings, plan)
+    if pending:
+        raise PartitionsPendingError(f"run {run_id}: partitions {pending} are not scored yet.")
+    config, rules = _selection_rules(plan, settings)
+    paths = [merge_tree.node_path(settings, run_id, (0, i)) for i in range(plan.n_partitions)]
+    bound = shortlists.price_bound(paths, config, rules["risk_filter"])
+    write_json_atomic(path, {"bound": None if bound is None else bound.to_json()})
+    return bound
+
+
+def _recorded_bound(path: Path) -> Bound | None:
+    data = json.loads(path.read_text(encoding="utf-8"))["bound"]
+    return None if data is None else Bound.from_json(data)
+
+
 def merge_step(run_id: str, node: Node, settings: Settings) -> int:
     """Build merge-tree ``node``: its children's shortlists reduced to the rows that can still
-    reach the list, explanations kept for those (:mod:`prospect.pipeline.merge_tree`).
+    reach the list within the run's bound, explanations kept for those
+    (:mod:`prospect.pipeline.merge_tree`).
 
     Raises PartitionsPendingError while a child is not done; a node already built is not
     built again. Returns its rows.
@@ -457,10 +486,16 @@ def merge_step(run_id: str, node: Node, settings: Settings) -> int:
     if pending:
         raise PartitionsPendingError(f"run {run_id}: merge node {node} waits for {pending}")
     paths = [merge_tree.node_path(settings, run_id, n) for n in below]
-    config, rules = _selection_rules(plan, settings)
-    merged = shortlists.read_shortlists(paths, lambda rows: shortlist(rows, config, **rules))
+    merged = shortlists.read_shortlists(paths, _reduction(plan, settings))
     write_parquet_atomic(shortlists.with_explanations(merged, paths), path)
     return len(merged)
+
+
+def _reduction(plan: RunPlan, settings: Settings) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The exact reduction every merge and the selection apply: the run's rules and bound."""
+    config, rules = _selection_rules(plan, settings)
+    bound = bound_step(plan.run_id, settings)
+    return lambda rows: shortlist(rows, config, bound=bound, **rules)
 
 
 def _score_timings(settings: Settings, plan: RunPlan) -> dict[str, float]:
@@ -489,8 +524,9 @@ def _select(plan: RunPlan, settings: Settings) -> CampaignList:
     ]
     paths = [merge_tree.node_path(settings, plan.run_id, n) for n in merge_tree.top_nodes(plan)]
     config, rules = _selection_rules(plan, settings)
-    merged = shortlists.read_shortlists(paths, lambda rows: shortlist(rows, config, **rules))
-    campaign = build_campaign(merged, config, campaign_key=plan.run_id, **rules)
+    merged = shortlists.read_shortlists(paths, _reduction(plan, settings))
+    campaign = build_campaign(merged, config, campaign_key=plan.run_id,
+                              bound=bound_step(plan.run_id, settings), **rules)  # fmt: skip
     targets = shortlists.with_explanations(campaign.targets, paths)
     campaign = inputs.with_partition_counts(dataclasses.replace(campaign, targets=targets), counts)
     parts = [c.get("stability") for c in counts]

@@ -6,6 +6,7 @@ from prospect.targeting.campaign import (
     CampaignList,
     build_campaign,
     count_exclusions,
+    pool_bound,
     shortlist,
 )
 from prospect.targeting.config import CampaignConfig, load_campaign_config
@@ -21,6 +22,7 @@ __all__ = [
     "build_campaign",
     "count_exclusions",
     "load_campaign_config",
+    "pool_bound",
     "ContactRow",
     "ResponseRow",
     "read_contact_file",

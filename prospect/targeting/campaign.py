@@ -11,13 +11,14 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from prospect.risk_filter import SCORECARD, filters_by_risk
 from prospect.spec import EligibilityRule
+from prospect.targeting.bound import Bound, build_bound, sample, sample_mask
 from prospect.targeting.candidates import survivor_mask
 from prospect.targeting.config import CampaignConfig
 from prospect.targeting.control import (
@@ -140,17 +141,47 @@ def shortlist(
     contacts: pd.DataFrame | None = None,
     as_of: date,
     risk_filter: str = SCORECARD,
+    bound: Bound | None = None,
 ) -> pd.DataFrame:
-    """The rows of one partition that can be in the global optimum (original columns).
+    """The rows of one partition that can be in the global optimum (original columns), within
+    ``bound`` when one is given, and its pool's sample rows (:mod:`prospect.targeting.bound`).
 
     Exclusion counts are not carried over; sum :func:`count_exclusions` over the partitions
     when a summary needs them.
     """
     pools = _pool(scored_partition, config, rules, suppressed, contacts, as_of, risk_filter)
-    keep = pools.main.index[survivor_mask(pools.main, config)]
+    return _shortlisted(scored_partition, pools, config, bound)
+
+
+def _shortlisted(
+    scored: pd.DataFrame, pools: _Pools, config: CampaignConfig, bound: Bound | None
+) -> pd.DataFrame:
+    """Survivors (within ``bound``) and the pool's sample rows, which price the bound."""
+    main = pools.main
+    keep = main.index[sample_mask(main)]
+    if bound is not None:
+        _check_bound(pools)
+        main = main.loc[bound.keep(main)]
+    keep = keep.union(main.index[survivor_mask(main, config)])
     if pools.compare is not None:
         keep = keep.union(pools.compare.index[survivor_mask(pools.compare, config)])
-    return scored_partition.loc[keep].sort_values("user_id", kind="mergesort")
+    return scored.loc[keep].sort_values("user_id", kind="mergesort")
+
+
+def _check_bound(pools: _Pools) -> None:
+    if pools.compare is not None:
+        raise ValueError("a pruning bound prices one pool; an uplift list also selects the "
+                         "propensity list it is compared with, so it takes no bound")  # fmt: skip
+
+
+def candidate_rows(
+    shortlisted: pd.DataFrame, config: CampaignConfig, risk_filter: str = SCORECARD
+) -> pd.DataFrame:
+    """Shortlisted rows of a propensity-ranked list (all eligible) with their expected value
+    and ceiling weight, as the pool holds them."""
+    value = scored_value(shortlisted, config, PROPENSITY, risk_filter)
+    rows = np.ones(len(shortlisted), dtype=bool)
+    return _candidate_frame(shortlisted, rows, value, config, risk_filter)
 
 
 def _lowest_ids_on_ties(cands: pd.DataFrame, chosen: np.ndarray) -> np.ndarray:
@@ -231,6 +262,29 @@ def _propensity_list(
         return None
 
 
+def pool_bound(
+    scored: pd.DataFrame,
+    config: CampaignConfig,
+    *,
+    rules: Sequence[EligibilityRule],
+    suppressed: Collection[str] = frozenset(),
+    contacts: pd.DataFrame | None = None,
+    as_of: date,
+    risk_filter: str = SCORECARD,
+) -> Bound | None:
+    """The pruning bound :func:`build_campaign` prices on ``scored`` (None: nothing pruned)."""
+    pools = _pool(scored, config, rules, suppressed, contacts, as_of, risk_filter)
+    return _priced_bound(pools, pools.main.loc[survivor_mask(pools.main, config)], config)
+
+
+def _priced_bound(pools: _Pools, survivors: pd.DataFrame, config: CampaignConfig) -> Bound | None:
+    """The bound of one process, which sees the whole pool and its survivors."""
+    if pools.compare is not None:
+        return None
+    survivors = survivors.sort_values("user_id", kind="mergesort")
+    return build_bound(sample(pools.main), lambda keep: survivors.loc[keep(survivors)], config)
+
+
 def build_campaign(
     scored: pd.DataFrame,
     config: CampaignConfig,
@@ -241,6 +295,7 @@ def build_campaign(
     contacts: pd.DataFrame | None = None,
     as_of: date,
     risk_filter: str = SCORECARD,
+    bound: Bound | None | Literal["auto"] = "auto",
 ) -> CampaignList:
     """Select the expected-value-optimal list under budget, risk ceilings and quotas, with its
     control group on top of the budget's contacts.
@@ -270,6 +325,10 @@ def build_campaign(
         ``"scorecard"``, or ``"none"`` for scores without a risk model: no PD ceiling, no
         portfolio ceiling, no loss term in the value, and the summary carries the warning of
         :mod:`prospect.risk_filter`.
+    bound : Bound, None or "auto"
+        The pruning bound (:mod:`prospect.targeting.bound`): ``"auto"`` prices it on
+        ``scored``; a distributed run passes the one it priced on the whole month, since
+        ``scored`` then holds the merged shortlists only.
 
     Raises
     ------
@@ -279,6 +338,11 @@ def build_campaign(
     pools = _pool(scored, config, rules, suppressed, contacts, as_of, risk_filter)
     pool = pools.main
     cands = pool.loc[survivor_mask(pool, config)].sort_values("user_id", kind="mergesort")
+    if bound == "auto":
+        bound = _priced_bound(pools, cands, config)
+    if bound is not None:
+        _check_bound(pools)
+        cands = cands.loc[bound.keep(cands)]
     logger.info("%d eligible, %d candidates after exact reduction", len(pool), len(cands))
     plan = plan_control(cands["p_demand"].to_numpy(), cands["expected_value"].to_numpy(), config)
     best = _best_list(cands, config, plan, campaign_key)

@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class _Row:
+class ConstraintRow:
     """One named linear constraint ``lower <= coef @ [x, N] <= upper``."""
 
     name: str
@@ -47,7 +47,7 @@ class _Row:
     upper: float
 
 
-def _quota_rows(names: np.ndarray, config: CampaignConfig) -> list[_Row]:
+def _quota_rows(names: np.ndarray, config: CampaignConfig) -> list[ConstraintRow]:
     n = len(names)
     personas = sorted(set(names) | {k for k in config.quotas if k != DEFAULT_QUOTA_KEY})
     rows = []
@@ -61,23 +61,24 @@ def _quota_rows(names: np.ndarray, config: CampaignConfig) -> list[_Row]:
             vals = np.r_[np.ones(len(members)), -share]
             coef = sparse.csr_array((vals, (np.zeros(len(cols), int), cols)), shape=(1, n + 1))
             lower, upper = (0.0, np.inf) if side == "min_share" else (-np.inf, 0.0)
-            rows.append(_Row(f"quota:{persona}.{side}", coef, lower, upper))
+            rows.append(ConstraintRow(f"quota:{persona}.{side}", coef, lower, upper))
     return rows
 
 
-def _rows(cands: pd.DataFrame, config: CampaignConfig) -> list[_Row]:
+def constraint_rows(cands: pd.DataFrame, config: CampaignConfig) -> list[ConstraintRow]:
+    """The problem's rows over ``[x, N]`` for ``cands`` (every right side is zero)."""
     n = len(cands)
     count = sparse.csr_array(np.r_[np.ones(n), -1.0].reshape(1, -1))
-    rows = [_Row("list_size", count, 0.0, 0.0)]
+    rows = [ConstraintRow("list_size", count, 0.0, 0.0)]
     if config.risk.max_expected_default_rate is not None:
         weight = sparse.csr_array(np.r_[cands["ceiling_weight"].to_numpy(), 0.0].reshape(1, -1))
-        rows.append(_Row("max_expected_default_rate", weight, -np.inf, 0.0))
+        rows.append(ConstraintRow("max_expected_default_rate", weight, -np.inf, 0.0))
     names = cands["persona_name"].to_numpy(dtype=str)
     return rows + _quota_rows(names, config)
 
 
 def _solve(
-    ev: np.ndarray, rows: list[_Row], size: tuple[int, int], config: CampaignConfig
+    ev: np.ndarray, rows: list[ConstraintRow], size: tuple[int, int], config: CampaignConfig
 ) -> Solution | None:
     matrix = sparse.vstack([r.coef for r in rows], format="csr")
     lower = np.array([r.lower for r in rows])
@@ -87,7 +88,7 @@ def _solve(
 
 
 def _explain(
-    ev: np.ndarray, rows: list[_Row], size: tuple[int, int], config: CampaignConfig
+    ev: np.ndarray, rows: list[ConstraintRow], size: tuple[int, int], config: CampaignConfig
 ) -> InfeasibleCampaign:
     """Name the constraint whose removal makes the problem feasible (the first such)."""
     ordered = sorted(rows[1:], key=lambda r: (not r.name.endswith("min_share"), r.name))
@@ -136,7 +137,7 @@ def select(
     """
     size = size or (config.min_contacts, config.max_contacts)
     ev = cands["expected_value"].to_numpy(dtype=float)
-    rows = _rows(cands, config)
+    rows = constraint_rows(cands, config)
     solution = _solve(ev, rows, size, config)
     if solution is None:
         raise _explain(ev, rows, size, config)

@@ -44,11 +44,15 @@ def _plan(n_partitions: int, fan_in: int) -> RunPlan:
                    n_partitions=n_partitions, merge_fan_in=fan_in)  # fmt: skip
 
 
-def _finish(settings_, node: merge_tree.Node) -> None:
-    """Leave what a finished score or merge task leaves."""
-    level, index = node
-    path = (merge_tree.shortlist_marker(settings_, "r-tree", index) if level == 0
-            else merge_tree.node_path(settings_, "r-tree", node))  # fmt: skip
+def _finish(settings_, step: merge_tree.Step) -> None:
+    """Leave what a finished score, bound or merge task leaves."""
+    if step == merge_tree.BOUND:
+        path = merge_tree.bound_path(settings_, "r-tree")
+    else:
+        assert isinstance(step, tuple)
+        level, index = step
+        path = (merge_tree.shortlist_marker(settings_, "r-tree", index) if level == 0
+                else merge_tree.node_path(settings_, "r-tree", step))  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{}")
 
@@ -59,9 +63,9 @@ def _finish(settings_, node: merge_tree.Node) -> None:
 def test_nodes_are_handed_over_once_ready_and_select_once_the_top_is(
     bare_settings, n, fan_in, seed
 ):
-    """Tasks finish in a random order (queued nodes join the pool as they are handed over):
-    every merge node is queued, never before all its children are done, and selection is
-    queued only once every top node is done."""
+    """Tasks finish in a random order (queued steps join the pool as they are handed over):
+    the bound is queued once every partition is scored, every merge node after it and never
+    before all its children are done, and selection only once every top node is done."""
     import shutil
 
     from prospect.pipeline import run_dir
@@ -69,29 +73,33 @@ def test_nodes_are_handed_over_once_ready_and_select_once_the_top_is(
     shutil.rmtree(run_dir(bare_settings, "r-tree"), ignore_errors=True)
     plan = _plan(n, fan_in)
     rng = random.Random(seed)
-    running = [(0, i) for i in range(n)]
-    queued: set[merge_tree.Node] = set()
+    running: list[merge_tree.Step] = [(0, i) for i in range(n)]
+    queued: set[merge_tree.Step] = set()
     selected = False
     while running:
-        node = running.pop(rng.randrange(len(running)))
-        _finish(bare_settings, node)
-        following = merge_tree.following(bare_settings, plan, node)
-        assert not selected
-        if following == "select":
-            assert merge_tree.missing(bare_settings, plan) == [] and not running
-            selected = True
-            continue
-        if following is None:
-            continue
-        assert isinstance(following, tuple)
-        level = following[0]
-        kids = merge_tree.children(following, merge_tree.sizes_of(plan), fan_in)
-        assert all(merge_tree.node_done(bare_settings, "r-tree", (level - 1, k)) for k in kids)
-        if following not in queued:  # a duplicate hand-over is harmless: the step skips it
-            queued.add(following)
-            running.append(following)
+        step = running.pop(rng.randrange(len(running)))
+        _finish(bare_settings, step)
+        for following in merge_tree.following(bare_settings, plan, step):
+            assert not selected
+            if following == merge_tree.SELECT:
+                assert merge_tree.missing(bare_settings, plan) == [] and not running
+                selected = True
+                continue
+            if following == merge_tree.BOUND:
+                assert all(merge_tree.node_done(bare_settings, "r-tree", (0, i)) for i in range(n))
+            else:
+                assert isinstance(following, tuple)
+                assert merge_tree.bound_path(bare_settings, "r-tree").is_file()
+                level = following[0]
+                kids = merge_tree.children(following, merge_tree.sizes_of(plan), fan_in)
+                assert all(
+                    merge_tree.node_done(bare_settings, "r-tree", (level - 1, k)) for k in kids
+                )
+            if following not in queued:  # a duplicate hand-over is harmless: the step skips it
+                queued.add(following)
+                running.append(following)
     assert selected
-    assert queued == {
+    assert queued == {merge_tree.BOUND} | {
         (level, i)
         for level, size in enumerate(merge_tree.sizes_of(plan))
         if level

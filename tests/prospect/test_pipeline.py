@@ -240,23 +240,30 @@ def _merge_nodes(settings, run_id: str) -> dict[str, int]:
     return {p.name: len(list(p.glob("*.parquet"))) for p in sorted(root.glob("level-*"))}
 
 
-# (partitions, fan-in): no merge tree (selection reads the 4 shortlists), and a tree of three
-# levels (5 shortlists -> 3 nodes -> 2 nodes, which selection reads).
-TREES = [(4, 16, {}), (5, 2, {"level-1": 3, "level-2": 2})]
+# (partitions, fan-in, contacts): no merge tree (selection reads the 4 shortlists), a tree of
+# three levels (5 shortlists -> 3 nodes -> 2 nodes, which selection reads), and that tree with
+# a budget small enough beside the month for the pruning bound to pay.
+TREES = [
+    (4, 16, {}, 400),
+    (5, 2, {"level-1": 3, "level-2": 2}, 400),
+    (5, 2, {"level-1": 3, "level-2": 2}, 60),
+]
 
 
-@pytest.mark.parametrize(("n_partitions", "fan_in", "nodes"), TREES)
+@pytest.mark.parametrize(("n_partitions", "fan_in", "nodes", "budget"), TREES)
 def test_merged_partition_shortlists_select_the_single_machine_list(
-    ready, tmp_path, n_partitions, fan_in, nodes
+    ready, tmp_path, monkeypatch, n_partitions, fan_in, nodes, budget
 ):
     from datetime import date, datetime
 
-    from prospect.pipeline import run_dir, run_month
+    from prospect.pipeline import load_plan, merge_tree, run_dir, run_month
+    from prospect.pipeline.shortlists import row_count
     from prospect.store import add_suppression, insert_contacts, make_engine, session_scope
-    from prospect.targeting import build_campaign
+    from prospect.targeting import bound, build_campaign
     from prospect.targeting.config import Budget
     from tests.worker.helpers import write_month
 
+    monkeypatch.setattr(bound, "SAMPLE_ROWS", 300)  # far below the pool, as on a large month
     batch = write_month(tmp_path / "in", seed=22)
     ids = read_batch(batch, SPEC)["user_id"].tolist()
     engine = make_engine(ready.db_url)
@@ -265,10 +272,22 @@ def test_merged_partition_shortlists_select_the_single_machine_list(
         at = datetime(2026, 10, 20, tzinfo=UTC)
         insert_contacts(session, None, [(u, at, "sms") for u in ids[60:120]])
     engine.dispose()
-    config = load_campaign_config().model_copy(update={"budget": Budget(contacts=400)})
+    config = load_campaign_config().model_copy(update={"budget": Budget(contacts=budget)})
     ready = ready.model_copy(update={"selection_fan_in": fan_in})
     result = run_month(batch, "2026-10", config, settings=ready, n_partitions=n_partitions)
     assert _merge_nodes(ready, result.state.run_id) == nodes
+    run_id = result.state.run_id
+    priced = json.loads(merge_tree.bound_path(ready, run_id).read_text())["bound"]
+    assert (priced is not None) == (budget == 60)
+    plan = load_plan(ready, run_id)
+    level_0 = sum(
+        row_count(merge_tree.node_path(ready, run_id, (0, i))) for i in range(plan.n_partitions)
+    )
+    top = sum(row_count(merge_tree.node_path(ready, run_id, n)) for n in merge_tree.top_nodes(plan))
+    # Each top node carries its subtree's sample; beside it, the bound leaves a band near the
+    # list (the dominance alone left more than twice the list here).
+    carried = len(merge_tree.top_nodes(plan)) * bound.SAMPLE_ROWS
+    assert priced is None or top - carried < 2 * config.max_list_size < level_0
     scored = pd.concat(
         [
             pd.read_parquet(p)
@@ -286,7 +305,7 @@ def test_merged_partition_shortlists_select_the_single_machine_list(
         as_of=date(2026, 11, 1),
     )
     stored = _targets(ready, result.campaign_id)
-    assert len(scored) == 3000 and int((stored["is_control"] == 0).sum()) == 400  # control on top
+    assert len(scored) == 3000 and int((stored["is_control"] == 0).sum()) == budget  # + control
     assert stored["user_id"].tolist() == single.targets["user_id"].tolist()
     assert stored["is_control"].tolist() == single.targets["is_control"].tolist()
     [campaign] = _campaigns(ready)

@@ -38,3 +38,10 @@ def test_targets_get_the_explanations_of_their_own_rows(tmp_path):
     assert [list(d) for d in out["drivers"]] == [["spend high", "mall"], ["age low"]]
     assert [list(r) for r in out["reasons"]] == [["r3", "r4"], ["r1"]]
     assert targets["drivers"].isna().all()  # the caller's frame is left as it was
+
+
+def test_a_lone_shortlist_is_reduced_too(tmp_path):
+    """A merge node with one child still applies the run's bound: nothing passes up unread."""
+    path = _write(tmp_path, "a.parquet", ["u1", "u2", "u3"], [[], [], []], [[], [], []])
+    kept = read_shortlists([path], lambda rows: rows[rows["p_demand"] > 0.5])
+    assert kept["user_id"].tolist() == ["u3"]
