@@ -77,7 +77,7 @@ def measure(n_users: int, broker: str) -> dict[str, Any]:
         setup = time.perf_counter() - started
         runs = {n: _run(env, batch, n, _config(root, f"scale-{n}-workers")) for n in WORKERS}
         for run in runs.values():
-            run["selection_reads_rows"] = _selection_rows(run["run_id"])
+            run.update(_tree_rows(run["run_id"]))
         floor = _floor(batch)
     out: dict[str, Any] = {"users": n_users, "setup_seconds": setup, "floor_seconds": floor}
     for n, run in runs.items():
@@ -87,18 +87,22 @@ def measure(n_users: int, broker: str) -> dict[str, Any]:
     return out
 
 
-def _selection_rows(run_id: str) -> int:
-    """Rows of the merge tree's top level: what the select task reads."""
+def _tree_rows(run_id: str) -> dict[str, int]:
+    """Rows the partitions shortlisted (level 0 of the merge tree) and rows of its top level,
+    which the select task reads: the second is what the pruning bound keeps."""
     from prospect.pipeline import load_plan, merge_tree
     from prospect.pipeline.shortlists import row_count
     from prospect.settings import get_settings
 
     settings = get_settings()
     plan = load_plan(settings, run_id)
-    return sum(
-        row_count(merge_tree.node_path(settings, run_id, node))
-        for node in merge_tree.top_nodes(plan)
-    )
+    level_0 = [(0, i) for i in range(plan.n_partitions)]
+
+    def rows(nodes: list[merge_tree.Node]) -> int:
+        return sum(row_count(merge_tree.node_path(settings, run_id, n)) for n in nodes)
+
+    return {"shortlisted_rows": rows(level_0),
+            "selection_reads_rows": rows(merge_tree.top_nodes(plan))}  # fmt: skip
 
 
 def figures_of(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -136,6 +140,13 @@ def figures_of(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     peer=f"{base_label}'s wall x {ratio:g}",
                     peer_value=round(ratio * ref["wall"], 1), higher_is_better=False,
                 ))  # fmt: skip
+        reads, ref_reads = one["selection_reads_rows"], base["1_workers"]["selection_reads_rows"]
+        figures.append(figure(
+            f"{label}: rows the select task reads (of {one['shortlisted_rows']:,} shortlisted)",
+            reads, "rows", target=f"flat in N (within 15% of {base_label})",
+            met=reads <= 1.15 * ref_reads, peer=base_label, peer_value=ref_reads,
+            higher_is_better=False,
+        ))  # fmt: skip
         figures += [
             figure(f"{label}: wall seconds with 2 workers ({one['wall'] / two['wall']:.2f}x "
                    "faster than 1)", round(two["wall"], 1), "s", target=">= 1.6x faster than 1",
