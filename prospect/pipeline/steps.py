@@ -436,7 +436,8 @@ def select_step(run_id: str, settings: Settings) -> dict[str, Any]:
     campaign = _select(plan, settings)
     write_campaign_summary(campaign, settings.reports_dir / "campaigns" / run_id)
     write_parquet_atomic(campaign.targets, out / "targets.parquet")
-    write_json_atomic(out / "timing.json", {"select": time.perf_counter() - started})
+    seconds = {"select": time.perf_counter() - started, "bound": _bound_seconds(settings, run_id)}
+    write_json_atomic(out / "timing.json", seconds)
     write_json_atomic(out / "summary.json", campaign.summary)
     return campaign.summary
 
@@ -455,11 +456,18 @@ def bound_step(run_id: str, settings: Settings) -> Bound | None:
     pending = partitions_pending(settings, plan)
     if pending:
         raise PartitionsPendingError(f"run {run_id}: partitions {pending} are not scored yet.")
+    started = time.perf_counter()
     config, rules = _selection_rules(plan, settings)
     paths = [merge_tree.node_path(settings, run_id, (0, i)) for i in range(plan.n_partitions)]
     bound = shortlists.price_bound(paths, config, rules["risk_filter"])
-    write_json_atomic(path, {"bound": None if bound is None else bound.to_json()})
+    write_json_atomic(path, {"bound": None if bound is None else bound.to_json(),
+                             "seconds": time.perf_counter() - started})  # fmt: skip
     return bound
+
+
+def _bound_seconds(settings: Settings, run_id: str) -> float:
+    path = merge_tree.bound_path(settings, run_id)
+    return float(json.loads(path.read_text(encoding="utf-8"))["seconds"])
 
 
 def _recorded_bound(path: Path) -> Bound | None:

@@ -46,12 +46,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
 
 from prospect.targeting.config import CampaignConfig
 from prospect.targeting.control import ControlPlan, plan_control
 from prospect.targeting.exceptions import InfeasibleCampaign, SelectionTimeout
 from prospect.targeting.optimize import constraint_rows, select
+from prospect.targeting.solver import row_prices
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ PRUNE_FROM_LISTS = 4  # prune pools of at least this many times the most rows a 
 SAMPLE_COLUMNS = ("user_id", "persona_name", "expected_value", "ceiling_weight")
 _HASH_KEY = "prospect-sample1"  # 16 characters, as pandas' hash needs
 _FLOAT_SLACK = 1e-6
-REFINE_ROUNDS = 3
+REFINE_ROUNDS = 4
+WIDE = 0.05
 
 Rows = Callable[[pd.DataFrame], np.ndarray]
 # ``where(keep)``: the pool's dominance survivors for which ``keep`` holds, sorted by user_id;
@@ -125,29 +126,15 @@ def prices(
     range scaled to the sample; None when that LP has no solution (no pruning then)."""
     share = len(rows) / n_pool
     table = constraint_rows(rows, config)
-    matrix = sparse.vstack([r.coef for r in table], format="csr")
-    lower = np.array([r.lower for r in table])
-    upper = np.array([r.upper for r in table])
-    eq = lower == upper
-    up = ~eq & np.isfinite(upper)
-    lo = ~eq & np.isfinite(lower)
-    n = len(rows)
-    lp = linprog(
-        np.r_[-rows["expected_value"].to_numpy(dtype=float), 0.0],
-        A_ub=sparse.vstack([matrix[up], -matrix[lo]], format="csr"),
-        b_ub=np.zeros(int(up.sum() + lo.sum())),
-        A_eq=matrix[eq], b_eq=np.zeros(int(eq.sum())),
-        bounds=[(0.0, 1.0)] * n + [(size[0] * share, size[1] * share)],
-        method="highs",
+    signed = row_prices(
+        rows["expected_value"].to_numpy(dtype=float),
+        sparse.vstack([r.coef for r in table], format="csr"),
+        np.array([r.lower for r in table]), np.array([r.upper for r in table]),
+        (size[0] * share, size[1] * share),
     )  # fmt: skip
-    if lp.status != 0:
-        logger.info("no pruning: the sample's LP has no solution (%s)", lp.message)
+    if signed is None:
+        logger.info("no pruning: the LP over the sampled or priced rows is infeasible")
         return None
-    signed = np.zeros(len(table))
-    signed[eq] = -lp.eqlin.marginals
-    marginal_ub = lp.ineqlin.marginals
-    signed[up] = np.maximum(-marginal_ub[: int(up.sum())], 0.0)  # a <= row: m >= 0
-    signed[lo] = np.minimum(marginal_ub[int(up.sum()) :], 0.0)  # a >= row: m <= 0
     return _as_prices(table, signed)
 
 
@@ -223,25 +210,41 @@ def _refined(
     found: Prices, top_value: float, where: SurvivorsWhere, size: tuple[int, int],
     config: CampaignConfig,
 ) -> tuple[Prices, pd.DataFrame]:  # fmt: skip
-    """The sample's prices made the LP's own, by column generation over the survivors: the LP
-    over the rows priced at or above zero, until no row outside is priced above zero. Returns
-    the prices and the rows priced at or above zero (with the best by EV)."""
-    near = where(partial(_priced_in, found=found, top_value=top_value))
+    """The sample's prices made the LP's own by column generation over the survivors: the LP
+    over the rows priced at or above zero, until no row outside is priced above zero. Rounds
+    run in memory on a wide read (rows priced within :data:`WIDE` of the top EV below zero),
+    read again only when the LP there is settled, to check the rows outside it. Returns the
+    prices and the survivors they price at or above zero (with the best by EV)."""
+    slack = WIDE * top_value
+
+    def read(prices_: Prices) -> pd.DataFrame:
+        return where(partial(_priced_in, found=prices_, top_value=top_value, slack=slack))
+
+    wide, checked = read(found), False
+    inside = _priced_in(wide, found, top_value)
     for _ in range(REFINE_ROUNDS):
-        better = prices(near, len(near), size, config)
+        better = prices(wide.loc[inside], int(inside.sum()), size, config)
         if better is None:
             break
         found = better
-        wider = where(partial(_priced_in, found=found, top_value=top_value))
-        outside = ~wider["user_id"].isin(near["user_id"]).to_numpy()
-        near = wider
-        if not (found.reduced(wider)[outside] > 0).any():  # the LP over near is the whole's
+        if (found.reduced(wide)[~inside] > 0).any():  # columns the LP wants: add, solve again
+            inside |= _priced_in(wide, found, top_value)
+            continue
+        wider = read(found)
+        kept = wider["user_id"].isin(wide.loc[inside, "user_id"]).to_numpy()
+        wide, checked = wider, not (found.reduced(wider)[~kept] > 0).any()
+        if checked:
             break
-    return found, near
+        inside = kept | _priced_in(wide, found, top_value)
+    if not checked:
+        wide = read(found)
+    return found, wide.loc[_priced_in(wide, found, top_value)]
 
 
-def _priced_in(rows: pd.DataFrame, found: Prices, top_value: float) -> np.ndarray:
-    return (found.reduced(rows) >= 0) | _at_least(rows, top_value)
+def _priced_in(
+    rows: pd.DataFrame, found: Prices, top_value: float, slack: float = 0.0
+) -> np.ndarray:
+    return (found.reduced(rows) >= -slack) | _at_least(rows, top_value)
 
 
 def _at_least(rows: pd.DataFrame, value: float) -> np.ndarray:

@@ -34,6 +34,10 @@ i has ``>= k_g`` dominators in the union. This is what makes :func:`~prospect.ta
 Algorithm. In order, i survives iff ``w_i`` is below the ``k``-th smallest ``w`` among the
 earlier candidates; that running order statistic changes only when a survivor arrives, so a
 heap of size ``k`` updated on survivors alone decides each persona in ``O(n + s log k)``.
+
+Under a binding-prone ceiling most rows can survive (their EV and weight rise together), so
+the survivors grow with the pool; :mod:`prospect.targeting.bound` then keeps only those that
+can beat a list in hand, a band whose size follows the list.
 """
 
 from __future__ import annotations

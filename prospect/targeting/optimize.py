@@ -12,7 +12,8 @@ The portfolio ceiling is the expected default rate among expected takers,
 only with ``EV > 0`` and ``PD <= max_pd``: a quota never forces a loss-making contact; if a
 quota can only be met with such contacts the campaign is infeasible. Greedy top-EV is wrong
 once quotas or the ceiling bind, so the problem is solved to proven optimality
-on the exactly reduced pool of :mod:`prospect.targeting.candidates` by
+on the exactly reduced pool of :mod:`prospect.targeting.candidates` (and, on a large pool, of
+:mod:`prospect.targeting.bound`) by
 :mod:`prospect.targeting.solver` (LP bound by column generation, reduced-cost fixing, a
 small MILP), proven within ``config.solver.max_gap`` of the optimum; the
 :class:`~prospect.targeting.solver.Solution` carries the value and the bound proven.

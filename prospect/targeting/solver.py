@@ -89,10 +89,11 @@ def _reduced_costs(c: np.ndarray, parts: dict, lp: OptimizeResult) -> np.ndarray
 
 def _lp(
     c: np.ndarray, bounds: np.ndarray, parts: dict
-) -> tuple[np.ndarray, np.ndarray, float] | None:
+) -> tuple[np.ndarray, np.ndarray, float, OptimizeResult] | None:
     """LP relaxation by column generation: solve over the best columns by value, then add every
     column with a negative reduced cost until none is left (the LP optimum over all columns).
-    Returns the solution, the reduced costs of all columns and the optimum, or None."""
+    Returns the solution, the reduced costs of all columns, the optimum and the last solve
+    (its marginals are the rows' duals), or None."""
     n = len(c) - 1
     by_value = np.argsort(c[:n], kind="stable")
     active = np.zeros(n + 1, dtype=bool)
@@ -113,7 +114,7 @@ def _lp(
         if not len(add):
             x = np.zeros(n + 1)
             x[active] = lp.x
-            return x, reduced, float(lp.fun)
+            return x, reduced, float(lp.fun), lp
         active[add[np.argsort(reduced[add], kind="stable")[:MAX_ADD]]] = True
 
 
@@ -144,6 +145,34 @@ def _restricted_milp(
     )  # fmt: skip
 
 
+def row_prices(
+    value: np.ndarray,
+    matrix: sparse.csr_array,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    size: tuple[float, float],
+) -> np.ndarray | None:
+    """The rows' multipliers at the optimum of the LP relaxation of :func:`solve_binary`'s
+    problem (N continuous in ``size``), signed for maximisation: ``>= 0`` on a row bounded
+    above, ``<= 0`` on one bounded below, free on an equality; None if the LP is infeasible."""
+    n = len(value)
+    bounds = np.c_[np.r_[np.zeros(n), size[0]], np.r_[np.ones(n), size[1]]]
+    relaxed = _lp(np.r_[-value, 0.0], bounds, _split(sparse.csc_array(matrix), lower, upper))
+    if relaxed is None:
+        return None
+    lp = relaxed[3]
+    eq = lower == upper
+    up, lo = ~eq & np.isfinite(upper), ~eq & np.isfinite(lower)
+    signed = np.zeros(len(lower))
+    if eq.any():
+        signed[eq] = -lp.eqlin.marginals
+    if (up | lo).any():
+        k = int(up.sum())
+        signed[up] = np.maximum(-lp.ineqlin.marginals[:k], 0.0)
+        signed[lo] = np.minimum(lp.ineqlin.marginals[k:], 0.0)
+    return signed
+
+
 def solve_binary(
     value: np.ndarray,
     matrix: sparse.csr_array,
@@ -168,7 +197,7 @@ def solve_binary(
     relaxed = _lp(c, bounds, _split(csc, lower, upper))
     if relaxed is None:
         return None
-    x_lp, reduced_signed, lp_fun = relaxed
+    x_lp, reduced_signed, lp_fun, _ = relaxed
     logger.debug("LP relaxation of %d binaries solved", n)
     reduced = np.abs(reduced_signed[:n])
     rounded = np.round(x_lp[:n])

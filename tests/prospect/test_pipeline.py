@@ -210,6 +210,7 @@ def test_run_month_stores_one_draft_campaign_and_reruns_change_nothing(ready, tm
         "partition",
         "score",
         "score_slowest_partition",
+        "bound",
         "select",
         "publish",
     }
