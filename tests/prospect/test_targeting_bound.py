@@ -38,6 +38,18 @@ def _exact(case: str, **extra) -> object:
     return config(solver={"max_gap": 0.0}, **(CASES[case] | extra))
 
 
+def _assert_same_list(pruned, whole) -> None:
+    """Same value, targets and control; the control sized on the same rate, too (the summary),
+    the proofs differing in floating point only."""
+    value = [out.targets["expected_value"].sum() for out in (pruned, whole)]
+    assert value[0] == pytest.approx(value[1], abs=1e-6)
+    for column in ("user_id", "is_control"):
+        assert pruned.targets[column].tolist() == whole.targets[column].tolist()
+    proofs = [out.summary["optimality"] for out in (pruned, whole)]
+    assert proofs[0]["bound"] == pytest.approx(proofs[1]["bound"], abs=1e-6)
+    assert {**pruned.summary, "optimality": None} == {**whole.summary, "optimality": None}
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), case=st.sampled_from(sorted(CASES)))
 def test_the_pruned_pool_selects_the_list_of_every_survivor(seed, case):
@@ -47,15 +59,7 @@ def test_the_pruned_pool_selects_the_list_of_every_survivor(seed, case):
     assert found is not None
     pruned = build_campaign(scored, cfg, campaign_key="k", **OPTIONS)
     whole = build_campaign(scored, cfg, campaign_key="k", bound=None, **OPTIONS)
-    assert pruned.targets["expected_value"].sum() == pytest.approx(
-        whole.targets["expected_value"].sum(), abs=1e-6
-    )
-    assert pruned.targets["user_id"].tolist() == whole.targets["user_id"].tolist()
-    assert pruned.targets["is_control"].tolist() == whole.targets["is_control"].tolist()
-    # The control sized on the same rate, too; the proofs differ in floating point only.
-    proofs = [out.summary["optimality"] for out in (pruned, whole)]
-    assert proofs[0]["bound"] == pytest.approx(proofs[1]["bound"], abs=1e-6)
-    assert {**pruned.summary, "optimality": None} == {**whole.summary, "optimality": None}
+    _assert_same_list(pruned, whole)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -76,12 +80,7 @@ def test_prices_refined_too_little_give_a_wider_band_and_the_same_list(
     whole = build_campaign(scored, cfg, campaign_key="k", bound=None, **OPTIONS)
     best = whole.targets["expected_value"].sum()
     assert found.incumbent <= best + 1e-6 <= found.incumbent + found.margin  # U bounds every list
-    assert pruned.targets["user_id"].tolist() == whole.targets["user_id"].tolist()
-    assert pruned.targets["is_control"].tolist() == whole.targets["is_control"].tolist()
-    # The control sized on the same rate, too; the proofs differ in floating point only.
-    proofs = [out.summary["optimality"] for out in (pruned, whole)]
-    assert proofs[0]["bound"] == pytest.approx(proofs[1]["bound"], abs=1e-6)
-    assert {**pruned.summary, "optimality": None} == {**whole.summary, "optimality": None}
+    _assert_same_list(pruned, whole)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
